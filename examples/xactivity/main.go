@@ -1,0 +1,133 @@
+// Command xactivity is the operators' tool for the xactivity SDK and the
+// MKT X Service.
+//
+// Usage:
+//
+//	xactivity crc [--secret S] TOKEN               print the CRC answer for TOKEN
+//	xactivity sign [--secret S] FILE               print the signature header value for FILE
+//	xactivity send [--url URL] [--secret S] FILE...
+//	                                               post files as signed deliveries
+//	xactivity fake-x [--addr ADDR]                 run the fake X API with demo credentials
+//
+// The consumer secret defaults to TWITTER__API_KEY_SECRET, the variable the
+// service reads. Flags may come before or after the file arguments.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "xactivity:", err)
+		os.Exit(1)
+	}
+	if err != nil {
+		os.Exit(2)
+	}
+}
+
+const usage = `usage: xactivity COMMAND [flags] [args]
+
+commands:
+  crc [--secret S] TOKEN                 print the CRC response_token for TOKEN
+  sign [--secret S] FILE                 print the x-twitter-webhooks-signature value for FILE ("-" for stdin)
+  send [--url URL] [--secret S] FILE...  post each FILE as a signed webhook delivery
+  fake-x [--addr ADDR]                   run the fake X API with a demo app and user
+
+The consumer secret defaults to $TWITTER__API_KEY_SECRET.
+`
+
+// env is the process environment and standard streams of one run.
+type env struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	switch args[0] {
+	case "crc":
+		return e.crc(args[1:])
+	case "sign":
+		return e.sign(args[1:])
+	case "send":
+		return e.send(ctx, args[1:])
+	case "fake-x":
+		return e.fakeX(ctx, args[1:])
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+}
+
+// parseFlags parses args with fs, accepting flags after positional
+// arguments too, and returns the positional arguments. A lone "--" ends the
+// flags.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var flags, positional []string
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
+		if arg == "--" {
+			positional = append(positional, args[i+1:]...)
+			break
+		}
+		if !strings.HasPrefix(arg, "-") || arg == "-" {
+			positional = append(positional, arg)
+			continue
+		}
+		flags = append(flags, arg)
+		name := strings.TrimLeft(arg, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	if err := fs.Parse(flags); err != nil {
+		return nil, err
+	}
+	return positional, nil
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// secretFlag adds the --secret flag, defaulting to TWITTER__API_KEY_SECRET.
+func (e env) secretFlag(fs *flag.FlagSet) *string {
+	return fs.String("secret", "", "app consumer `secret` (default $TWITTER__API_KEY_SECRET)")
+}
+
+func (e env) secret(flagValue string) (string, error) {
+	if flagValue != "" {
+		return flagValue, nil
+	}
+	if v := e.getenv("TWITTER__API_KEY_SECRET"); v != "" {
+		return v, nil
+	}
+	return "", errors.New("no consumer secret: pass --secret or set TWITTER__API_KEY_SECRET")
+}

@@ -1,0 +1,236 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dghubble/oauth1"
+
+	"github.com/goodgo/xactivity/internal/fixtures"
+	"github.com/goodgo/xactivity/webhook"
+)
+
+// runCLI runs the command with args and returns its output and error.
+func runCLI(t *testing.T, env map[string]string, args ...string) (string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	getenv := func(k string) string { return env[k] }
+	err := run(context.Background(), args, getenv, strings.NewReader(""), &stdout, &stderr)
+	return stdout.String(), err
+}
+
+func TestCRCCommandVectors(t *testing.T) {
+	for _, v := range fixtures.LoadVectors(t).CRC {
+		t.Run(v.CRCToken, func(t *testing.T) {
+			out, err := runCLI(t, nil, "crc", v.CRCToken, "--secret", v.ConsumerSecret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(out); got != v.ResponseToken {
+				t.Errorf("output = %q, want %q", got, v.ResponseToken)
+			}
+		})
+	}
+}
+
+func TestCRCCommandSecretFromEnvironment(t *testing.T) {
+	v := fixtures.LoadVectors(t).CRC[1]
+	out, err := runCLI(t, map[string]string{"TWITTER__API_KEY_SECRET": v.ConsumerSecret}, "crc", v.CRCToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(out); got != v.ResponseToken {
+		t.Errorf("output = %q, want %q", got, v.ResponseToken)
+	}
+}
+
+func TestCRCCommandRejects(t *testing.T) {
+	tests := map[string][]string{
+		"json token":  {"crc", "--secret", "s", `{"a":1}`},
+		"no token":    {"crc", "--secret", "s"},
+		"two tokens":  {"crc", "--secret", "s", "a", "b"},
+		"no secret":   {"crc", "test"},
+		"bad flag":    {"crc", "--nope", "test"},
+		"unknown cmd": {"nope"},
+	}
+	for name, args := range tests {
+		t.Run(name, func(t *testing.T) {
+			if _, err := runCLI(t, nil, args...); err == nil {
+				t.Errorf("%v succeeded, want an error", args)
+			}
+		})
+	}
+}
+
+func TestSignCommandEveryDelivery(t *testing.T) {
+	secret := fixtures.LoadVectors(t).DeliveriesSecret
+	for _, d := range fixtures.LoadDeliveries(t) {
+		t.Run(d.Name, func(t *testing.T) {
+			path := filepath.Join(fixtures.Dir(), "deliveries", d.Name)
+			out, err := runCLI(t, nil, "sign", "--secret", secret, path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(out); got != d.Signature {
+				t.Errorf("output = %q, want %q", got, d.Signature)
+			}
+		})
+	}
+}
+
+func TestSignCommandStandardInput(t *testing.T) {
+	var stdout bytes.Buffer
+	body := `{"test_number":1,"test_string":"two"}`
+	err := run(context.Background(), []string{"sign", "-", "--secret", "test"}, func(string) string { return "" },
+		strings.NewReader(body), &stdout, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.TrimSpace(stdout.String()), "sha256=YWHphPn/JFq43jkF0y4/w8R/SelmLjvpunhVFY8JhlI="; got != want {
+		t.Errorf("output = %q, want %q", got, want)
+	}
+}
+
+func TestSendCommandDeliversVerifiedBodies(t *testing.T) {
+	secret := fixtures.LoadVectors(t).DeliveriesSecret
+	var mu sync.Mutex
+	var received [][]byte
+	srv := httptest.NewServer(&webhook.Handler{
+		ConsumerSecrets: []string{secret},
+		Receiver: webhook.ReceiverFunc(func(_ context.Context, d *webhook.Delivery) error {
+			mu.Lock()
+			defer mu.Unlock()
+			received = append(received, d.Body)
+			return nil
+		}),
+	})
+	defer srv.Close()
+	deliveries := fixtures.LoadDeliveries(t)
+	args := []string{"send"}
+	for _, d := range deliveries {
+		args = append(args, filepath.Join(fixtures.Dir(), "deliveries", d.Name))
+	}
+	args = append(args, "--url", srv.URL, "--secret", secret)
+	out, err := runCLI(t, nil, args...)
+	if err != nil {
+		t.Fatalf("send: %v\n%s", err, out)
+	}
+	if len(received) != len(deliveries) {
+		t.Fatalf("server received %d deliveries, want %d", len(received), len(deliveries))
+	}
+	for i, d := range deliveries {
+		if !bytes.Equal(received[i], d.Body) {
+			t.Errorf("%s: server received different bytes", d.Name)
+		}
+	}
+}
+
+func TestSendCommandReportsRejection(t *testing.T) {
+	srv := httptest.NewServer(&webhook.Handler{
+		ConsumerSecrets: []string{"right"},
+		Receiver:        webhook.ReceiverFunc(func(context.Context, *webhook.Delivery) error { return nil }),
+	})
+	defer srv.Close()
+	path := filepath.Join(fixtures.Dir(), "deliveries", "dm_received.json")
+	out, err := runCLI(t, nil, "send", path, "--url", srv.URL, "--secret", "wrong")
+	if err == nil {
+		t.Fatal("send with the wrong secret succeeded")
+	}
+	if !strings.Contains(out, "401") {
+		t.Errorf("output %q does not report the 401", out)
+	}
+}
+
+func TestSendCommandMissingFile(t *testing.T) {
+	if _, err := runCLI(t, nil, "send", filepath.Join(t.TempDir(), "none.json"), "--secret", "s", "--url", "http://127.0.0.1:1"); err == nil {
+		t.Fatal("send of a missing file succeeded")
+	}
+}
+
+func TestParseFlagsAnyOrder(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	url := fs.String("url", "", "")
+	verbose := fs.Bool("v", false, "")
+	rest, err := parseFlags(fs, []string{"a.json", "--url", "http://x", "-v", "b.json", "--", "-c.json"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *url != "http://x" {
+		t.Errorf("url = %q", *url)
+	}
+	if !*verbose {
+		t.Error("-v not set")
+	}
+	if want := []string{"a.json", "b.json", "-c.json"}; strings.Join(rest, ",") != strings.Join(want, ",") {
+		t.Errorf("positional = %q, want %q", rest, want)
+	}
+}
+
+func TestFakeXCommandServesDemoUser(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"fake-x", "--addr", "127.0.0.1:0"}, func(string) string { return "" }, nil, pw, io.Discard)
+		pw.Close()
+	}()
+	var printed strings.Builder
+	scanner := bufio.NewScanner(pr)
+	for scanner.Scan() {
+		printed.WriteString(scanner.Text() + "\n")
+		if strings.HasPrefix(scanner.Text(), "  {\"oauthToken\"") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	text := printed.String()
+	field := func(re string) string {
+		m := regexp.MustCompile(re).FindStringSubmatch(text)
+		if m == nil {
+			t.Fatalf("output lacks %s:\n%s", re, text)
+		}
+		return m[1]
+	}
+	base := field(`TWITTER__API_BASE_URL=(\S+)`)
+	config := oauth1.NewConfig(field(`TWITTER__API_KEY=(\S+)`), field(`TWITTER__API_KEY_SECRET=(\S+)`))
+	var connect struct {
+		Token  string `json:"oauthToken"`
+		Secret string `json:"oauthTokenSecret"`
+	}
+	if err := json.Unmarshal([]byte(field(`(?m)^  (\{"oauthToken".*\})$`)), &connect); err != nil {
+		t.Fatal(err)
+	}
+	client := config.Client(ctx, oauth1.NewToken(connect.Token, connect.Secret))
+	client.Timeout = 10 * time.Second
+	resp, err := client.Get(base + "/2/users/me")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var me struct {
+		Data struct{ ID, Username string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&me); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || me.Data.Username != "shop_demo" {
+		t.Errorf("status %d, user %+v; want 200 and shop_demo", resp.StatusCode, me.Data)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("fake-x returned %v after cancellation", err)
+	}
+}
