@@ -1,0 +1,278 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/goodgo/xactivity/store"
+)
+
+const (
+	conversationColumns = "id, merchant_id, account_id, participant_id, participant_username, " +
+		"last_message_at, last_message_preview"
+	messageColumns = "id, conversation_id, account_id, direction, x_event_id, sender_id, " +
+		"content, type, status, created_at"
+)
+
+func scanConversation(row rowScanner) (store.Conversation, error) {
+	var c store.Conversation
+	var id, accountID, last int64
+	err := row.Scan(&id, &c.MerchantID, &accountID, &c.ParticipantID, &c.ParticipantUsername,
+		&last, &c.LastMessagePreview)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Conversation{}, store.ErrNotFound
+	}
+	c.ID = formatID(id)
+	c.AccountID = formatID(accountID)
+	c.LastMessageAt = fromMillis(last)
+	return c, err
+}
+
+func scanMessage(row rowScanner) (store.Message, error) {
+	var m store.Message
+	var id, convID, accountID, created int64
+	err := row.Scan(&id, &convID, &accountID, &m.Direction, &m.XEventID, &m.SenderID,
+		&m.Content, &m.Type, &m.Status, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Message{}, store.ErrNotFound
+	}
+	m.ID = formatID(id)
+	m.ConversationID = formatID(convID)
+	m.AccountID = formatID(accountID)
+	m.CreatedAt = fromMillis(created)
+	return m, err
+}
+
+// RecordMessage stores a message and updates its conversation; see
+// store.Conversations.
+func (s *Store) RecordMessage(ctx context.Context, c store.Conversation, m store.Message) (store.Message, bool, error) {
+	if m.XEventID == "" || c.ParticipantID == "" {
+		return store.Message{}, false, fmt.Errorf("sqlstore: message needs an X event id and a participant id: %w", store.ErrInvalid)
+	}
+	accountID, ok := parseID(c.AccountID)
+	if !ok {
+		return store.Message{}, false, store.ErrNotFound
+	}
+	var stored store.Message
+	var inserted bool
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		stored, inserted, err = s.recordMessage(ctx, tx, accountID, c, m)
+		return err
+	})
+	return stored, inserted, wrap("record message", err)
+}
+
+func (s *Store) recordMessage(ctx context.Context, tx *sql.Tx, accountID int64, c store.Conversation, m store.Message) (store.Message, bool, error) {
+	var merchantID string
+	err := tx.QueryRowContext(ctx, s.q("SELECT merchant_id FROM accounts WHERE id = ?"), accountID).Scan(&merchantID)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && c.MerchantID != "" && c.MerchantID != merchantID) {
+		return store.Message{}, false, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Message{}, false, err
+	}
+	row := tx.QueryRowContext(ctx,
+		s.q("SELECT "+messageColumns+" FROM messages WHERE account_id = ? AND x_event_id = ?"), accountID, m.XEventID)
+	if old, err := scanMessage(row); !errors.Is(err, store.ErrNotFound) {
+		return old, false, err
+	}
+	convID, err := s.upsertConversation(ctx, tx, merchantID, accountID, c, m)
+	if err != nil {
+		return store.Message{}, false, err
+	}
+	row = tx.QueryRowContext(ctx, s.q(`INSERT INTO messages
+		(conversation_id, account_id, direction, x_event_id, sender_id, content, type, status, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+messageColumns),
+		convID, accountID, m.Direction, m.XEventID, m.SenderID, m.Content, m.Type, m.Status, m.CreatedAt.UnixMilli())
+	stored, err := scanMessage(row)
+	return stored, true, err
+}
+
+// upsertConversationSQL creates the conversation or updates it. A message
+// becomes the last one when its (time, event id) position is after the
+// current one, event ids comparing as numbers: longer first, then byte by
+// byte. On update every SET expression reads the old row.
+const upsertConversationSQL = `INSERT INTO conversations
+	(merchant_id, account_id, participant_id, participant_username,
+	 last_message_at, last_message_x_event_id, last_message_preview)
+	VALUES (?, ?, ?, ?, ?, ?, ?)
+	ON CONFLICT (account_id, participant_id) DO UPDATE SET
+	participant_username = CASE WHEN excluded.participant_username <> ''
+		THEN excluded.participant_username ELSE conversations.participant_username END,
+	last_message_at = CASE WHEN ` + newerMessage + `
+		THEN excluded.last_message_at ELSE conversations.last_message_at END,
+	last_message_x_event_id = CASE WHEN ` + newerMessage + `
+		THEN excluded.last_message_x_event_id ELSE conversations.last_message_x_event_id END,
+	last_message_preview = CASE WHEN ` + newerMessage + `
+		THEN excluded.last_message_preview ELSE conversations.last_message_preview END
+	RETURNING id`
+
+const newerMessage = `(excluded.last_message_at, octet_length(excluded.last_message_x_event_id),
+		excluded.last_message_x_event_id) >
+	(conversations.last_message_at, octet_length(conversations.last_message_x_event_id),
+		conversations.last_message_x_event_id)`
+
+func (s *Store) upsertConversation(ctx context.Context, tx *sql.Tx, merchantID string, accountID int64, c store.Conversation, m store.Message) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, s.q(upsertConversationSQL),
+		merchantID, accountID, c.ParticipantID, c.ParticipantUsername,
+		m.CreatedAt.UnixMilli(), m.XEventID, cmp.Or(c.LastMessagePreview, m.Content)).Scan(&id)
+	return id, err
+}
+
+// Conversation returns one of the merchant's conversations; see
+// store.Conversations.
+func (s *Store) Conversation(ctx context.Context, merchantID, id string) (store.Conversation, error) {
+	n, ok := parseID(id)
+	if !ok {
+		return store.Conversation{}, store.ErrNotFound
+	}
+	row := s.db.QueryRowContext(ctx,
+		s.q("SELECT "+conversationColumns+" FROM conversations WHERE id = ? AND merchant_id = ?"), n, merchantID)
+	c, err := scanConversation(row)
+	return c, wrap("read conversation", err)
+}
+
+// Conversations lists conversations, most recent first; see
+// store.Conversations.
+func (s *Store) Conversations(ctx context.Context, q store.ConversationQuery) (store.Page[store.Conversation], error) {
+	query, args, err := s.conversationsQuery(ctx, q)
+	if err != nil {
+		return store.Page[store.Conversation]{}, wrap("list conversations", err)
+	}
+	list, err := queryList(ctx, s.db, query, args, scanConversation)
+	if err != nil {
+		return store.Page[store.Conversation]{}, wrap("list conversations", err)
+	}
+	return page(list, q.Limit, func(c store.Conversation) string {
+		id, _ := parseID(c.ID)
+		return encodeCursor(c.LastMessageAt.UnixMilli(), id, "")
+	}), nil
+}
+
+// conversationsQuery checks q and returns the query for its page.
+func (s *Store) conversationsQuery(ctx context.Context, q store.ConversationQuery) (string, []any, error) {
+	if err := checkLimit(q.Limit); err != nil {
+		return "", nil, err
+	}
+	var c cursor
+	if q.Cursor != "" {
+		var err error
+		if c, err = decodeCursor(q.Cursor); err != nil || c.id == 0 || c.key != "" {
+			return "", nil, invalidCursor(q.Cursor)
+		}
+	}
+
+	query := "SELECT " + conversationColumns + " FROM conversations WHERE merchant_id = ?"
+	args := []any{q.MerchantID}
+	if q.AccountID != "" {
+		accountID, ok := parseID(q.AccountID)
+		if !ok {
+			return "", nil, store.ErrNotFound
+		}
+		if err := s.checkAccount(ctx, s.db, q.MerchantID, accountID); err != nil {
+			return "", nil, err
+		}
+		query += " AND account_id = ?"
+		args = append(args, accountID)
+	}
+	if q.Cursor != "" {
+		query += " AND (last_message_at, id) < (?, ?)"
+		args = append(args, c.millis, c.id)
+	}
+	query += " ORDER BY last_message_at DESC, id DESC LIMIT ?"
+	return s.q(query), append(args, fetchLimit(q.Limit)), nil
+}
+
+// Messages lists a conversation's messages, newest first; see
+// store.Conversations.
+func (s *Store) Messages(ctx context.Context, q store.MessageQuery) (store.Page[store.Message], error) {
+	query, args, err := s.messagesQuery(ctx, q)
+	if err != nil {
+		return store.Page[store.Message]{}, wrap("list messages", err)
+	}
+	list, err := queryList(ctx, s.db, query, args, scanMessage)
+	if err != nil {
+		return store.Page[store.Message]{}, wrap("list messages", err)
+	}
+	return page(list, q.Limit, func(m store.Message) string {
+		return encodeCursor(m.CreatedAt.UnixMilli(), 0, m.XEventID)
+	}), nil
+}
+
+// messagesQuery checks q and returns the query for its page.
+func (s *Store) messagesQuery(ctx context.Context, q store.MessageQuery) (string, []any, error) {
+	if err := checkLimit(q.Limit); err != nil {
+		return "", nil, err
+	}
+	var c cursor
+	if q.Cursor != "" {
+		var err error
+		if c, err = decodeCursor(q.Cursor); err != nil || c.key == "" {
+			return "", nil, invalidCursor(q.Cursor)
+		}
+	}
+	convID, ok := parseID(q.ConversationID)
+	if !ok {
+		return "", nil, store.ErrNotFound
+	}
+	err := exists(s.db.QueryRowContext(ctx,
+		s.q("SELECT 1 FROM conversations WHERE id = ? AND merchant_id = ?"), convID, q.MerchantID))
+	if err != nil {
+		return "", nil, err
+	}
+	query := "SELECT " + messageColumns + " FROM messages WHERE conversation_id = ?"
+	args := []any{convID}
+	if q.Cursor != "" {
+		query += " AND (created_at, octet_length(x_event_id), x_event_id) < (?, ?, ?)"
+		args = append(args, c.millis, len(c.key), c.key)
+	}
+	query += " ORDER BY created_at DESC, octet_length(x_event_id) DESC, x_event_id DESC LIMIT ?"
+	return s.q(query), append(args, fetchLimit(q.Limit)), nil
+}
+
+// queryList runs a query and scans every row.
+func queryList[T any](ctx context.Context, db querier, query string, args []any, scan func(rowScanner) (T, error)) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []T
+	for rows.Next() {
+		item, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, item)
+	}
+	return list, rows.Err()
+}
+
+// page returns the first limit items of list, which holds up to limit+1
+// rows, with the cursor of the last item when more rows remain.
+func page[T any](list []T, limit int, cursorOf func(T) string) store.Page[T] {
+	p := store.Page[T]{Items: list}
+	if len(list) > limit {
+		p.Items = list[:limit:limit]
+		p.NextCursor = cursorOf(list[limit-1])
+	}
+	return p
+}
+
+// fetchLimit returns the number of rows to read for a page of limit items:
+// one more, to learn whether another page follows.
+func fetchLimit(limit int) int {
+	return min(limit, 1<<31) + 1
+}
+
+func checkLimit(limit int) error {
+	if limit < 1 {
+		return fmt.Errorf("sqlstore: limit %d is less than 1: %w", limit, store.ErrInvalid)
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+// Package sqlstore implements store.Store over database/sql.
+//
+// The package imports no driver: the program imports one and passes the
+// opened *sql.DB to Open, which applies the embedded schema migrations
+// that the database lacks and starts the goroutine that commits Enqueue
+// calls. SQLite is the supported database. The SQL is kept to what SQLite
+// and PostgreSQL share, and the few differences live in one type, so that
+// PostgreSQL support is a small addition.
+//
+// # SQLite
+//
+// With the pure-Go driver modernc.org/sqlite, open the database with the
+// data source name that SQLiteDSN returns:
+//
+//	import _ "modernc.org/sqlite"
+//
+//	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN("mktx.db"))
+//	...
+//	db.SetMaxOpenConns(8)
+//	db.SetMaxIdleConns(8) // keep connections: each new one runs the pragmas again
+//	s, err := sqlstore.Open(ctx, db)
+//
+// SQLite runs one write transaction at a time per database. The store
+// therefore queues its own write transactions in Go and never has two
+// in progress, and extra connections serve only reads, which in WAL mode
+// run alongside the writer. A small pool, about the number of goroutines
+// that read at once, is enough. An in-memory database (":memory:") is
+// private to one connection, so use a file; a file in a temporary folder
+// serves tests.
+//
+// # Ids, times and ordering
+//
+// Ids are integer primary keys, returned as decimal strings, and never
+// reused. Times are stored as integer Unix milliseconds in UTC. Messages
+// with the same creation time are ordered by their X event id compared as a
+// number (by length, then byte by byte), which an index on created_at
+// serves up to the ties.
+//
+// # Group commit
+//
+// Enqueue returns only after its delivery is committed. Committing every
+// delivery in its own transaction would bound the rate by the cost of one
+// commit, so concurrent Enqueue calls are gathered into one transaction:
+// a single goroutine takes the queued deliveries, up to 256 of them or 8 MiB
+// of bodies (see WithMaxBatch), stores them, commits, and then answers each
+// caller with its own result. An error fails every caller of that batch and
+// no other, and none of that batch's rows are stored. A caller whose
+// context ends while it waits gets the context's error at once; its
+// delivery is skipped if the batch was not yet taken, and may be committed
+// otherwise.
+//
+// # Durability
+//
+// What survives depends on the SQLite settings; SQLiteDSN selects WAL mode
+// with synchronous=NORMAL. The statements below follow the SQLite
+// documentation of PRAGMA synchronous and of write-ahead logging.
+//
+//   - A process crash, such as a panic or SIGKILL, loses nothing that
+//     Enqueue or another method returned success for. A committed
+//     transaction is in the WAL file, in the operating system's cache if not
+//     on disk, and the next connection recovers it. SQLite states that
+//     transactions are durable across application crashes whatever the
+//     synchronous setting.
+//   - A power loss or operating system crash, with synchronous=NORMAL in WAL
+//     mode, leaves a consistent database, but the transactions committed
+//     since the WAL was last synced may roll back. In that mode a commit
+//     does not sync the WAL, which is synced only before each checkpoint.
+//     SQLite checkpoints by default when the WAL reaches 1000 pages.
+//     Deliveries lost that way were already acknowledged, so X does not
+//     retry them; only a replay of the last 24 hours brings them back.
+//   - With synchronous=FULL (replace synchronous(NORMAL) in the data source
+//     name), SQLite syncs the WAL at every commit, so every committed
+//     transaction survives a power loss as far as the storage honours the
+//     sync. Group commit shares one sync among the deliveries of a batch,
+//     which keeps the cost moderate; BenchmarkEnqueueParallel measures both
+//     settings.
+package sqlstore

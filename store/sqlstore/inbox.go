@@ -1,0 +1,236 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/goodgo/xactivity/store"
+)
+
+// Enqueue stores a delivery and its new events; see store.Inbox. Concurrent
+// calls are committed together in one transaction (group commit), and each
+// returns after that transaction commits.
+func (s *Store) Enqueue(ctx context.Context, d store.Delivery) (store.EnqueueResult, error) {
+	if err := ctx.Err(); err != nil {
+		return store.EnqueueResult{}, err
+	}
+	for i, ev := range d.Events {
+		if ev.Key == "" {
+			return store.EnqueueResult{}, fmt.Errorf("sqlstore: event %d of the delivery has an empty key: %w", i, store.ErrInvalid)
+		}
+	}
+	return s.inbox.enqueue(ctx, d)
+}
+
+const (
+	insertDeliverySQL = "INSERT INTO inbox_deliveries (body, received_at) VALUES (?, ?) RETURNING id"
+	insertEventSQL    = `INSERT INTO inbox_events
+	(delivery_id, event_key, kind, for_user_id, status, attempts, available_at, lease_owner, last_error, updated_at)
+	VALUES (?, ?, ?, ?, 'pending', 0, 0, '', '', ?)
+	ON CONFLICT (event_key) DO NOTHING`
+)
+
+// insertDeliveries stores the deliveries in one transaction and returns
+// their results in the same order. A key that an earlier delivery of the
+// same call inserted counts as a duplicate, because the transaction reads
+// its own uncommitted rows. The caller must hold the right that lockWrites grants.
+func (s *Store) insertDeliveries(ctx context.Context, batch []store.Delivery) ([]store.EnqueueResult, error) {
+	results := make([]store.EnqueueResult, len(batch))
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		insertDelivery, err := tx.PrepareContext(ctx, s.q(insertDeliverySQL))
+		if err != nil {
+			return err
+		}
+		defer insertDelivery.Close()
+		insertEvent, err := tx.PrepareContext(ctx, s.q(insertEventSQL))
+		if err != nil {
+			return err
+		}
+		defer insertEvent.Close()
+		now := s.nowMillis()
+		for i, d := range batch {
+			if results[i], err = insertOne(ctx, insertDelivery, insertEvent, d, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return results, err
+}
+
+func insertOne(ctx context.Context, insertDelivery, insertEvent *sql.Stmt, d store.Delivery, now int64) (store.EnqueueResult, error) {
+	var res store.EnqueueResult
+	received := now
+	if !d.ReceivedAt.IsZero() {
+		received = d.ReceivedAt.UnixMilli()
+	}
+	body := d.Body
+	if body == nil {
+		body = []byte{} // the column is NOT NULL
+	}
+	if err := insertDelivery.QueryRowContext(ctx, body, received).Scan(&res.DeliveryID); err != nil {
+		return res, err
+	}
+	for _, ev := range d.Events {
+		r, err := insertEvent.ExecContext(ctx, res.DeliveryID, ev.Key, ev.Kind, ev.ForUserID, now)
+		if err != nil {
+			return res, err
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return res, err
+		}
+		res.Inserted += int(n)
+		res.Duplicates += 1 - int(n)
+	}
+	return res, nil
+}
+
+// claimSQL leases the oldest claimable rows in one statement, so two
+// claimers can never take the same row. Its WHERE repeats the condition of
+// the inbox_events_claimable index so that the database can use it.
+const claimSQL = `UPDATE inbox_events
+	SET status = 'processing', attempts = attempts + 1, lease_owner = ?, available_at = ?, updated_at = ?
+	WHERE id IN (
+		SELECT id FROM inbox_events
+		WHERE status IN ('pending', 'processing') AND available_at <= ?
+		ORDER BY id LIMIT ? %s)
+	RETURNING id, delivery_id, event_key, kind, for_user_id, attempts`
+
+// Claim leases pending rows, oldest first; see store.Inbox.
+func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.Duration) ([]store.InboxItem, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("sqlstore: claim limit %d is less than 1: %w", limit, store.ErrInvalid)
+	}
+	if lease < time.Millisecond {
+		return nil, fmt.Errorf("sqlstore: lease %v is shorter than 1ms: %w", lease, store.ErrInvalid)
+	}
+	var items []store.InboxItem
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		now := s.nowMillis()
+		query := s.q(fmt.Sprintf(claimSQL, s.dialect.claimLock))
+		items, err = queryList(ctx, tx, query,
+			[]any{owner, now + lease.Milliseconds(), now, now, limit}, scanClaimed)
+		if err != nil || len(items) == 0 {
+			return err
+		}
+		return s.addBodies(ctx, tx, items)
+	})
+	if err != nil {
+		return nil, wrap("claim", err)
+	}
+	slices.SortFunc(items, func(a, b store.InboxItem) int { return cmp.Compare(a.ID, b.ID) })
+	return items, nil
+}
+
+func scanClaimed(row rowScanner) (store.InboxItem, error) {
+	var it store.InboxItem
+	err := row.Scan(&it.ID, &it.DeliveryID, &it.Key, &it.Kind, &it.ForUserID, &it.Attempts)
+	return it, err
+}
+
+// addBodies sets the body and receive time of each item's delivery.
+func (s *Store) addBodies(ctx context.Context, tx *sql.Tx, items []store.InboxItem) error {
+	var ids []any
+	for _, it := range items {
+		if !slices.Contains(ids, any(it.DeliveryID)) {
+			ids = append(ids, it.DeliveryID)
+		}
+	}
+	type delivery struct {
+		id       int64
+		body     []byte
+		received int64
+	}
+	query := s.q("SELECT id, body, received_at FROM inbox_deliveries WHERE id IN (" + placeholders(len(ids)) + ")")
+	list, err := queryList(ctx, tx, query, ids, func(row rowScanner) (delivery, error) {
+		var d delivery
+		err := row.Scan(&d.id, &d.body, &d.received)
+		return d, err
+	})
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		for _, d := range list {
+			if d.id == items[i].DeliveryID {
+				items[i].Body = nonEmpty(d.body)
+				items[i].ReceivedAt = fromMillis(d.received)
+			}
+		}
+	}
+	return nil
+}
+
+// Complete marks a row done; see store.Inbox.
+func (s *Store) Complete(ctx context.Context, id int64) error {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(
+			"UPDATE inbox_events SET status = 'done', lease_owner = '', updated_at = ? WHERE id = ?"),
+			s.nowMillis(), id)
+		return notFoundIfNone(res, err)
+	})
+	return wrap("complete inbox event", err)
+}
+
+// Fail records a processing error on a claimed row; see store.Inbox.
+func (s *Store) Fail(ctx context.Context, id int64, reason string, retryAt time.Time, final bool) error {
+	status := store.InboxPending
+	if final {
+		status = store.InboxFailed
+	}
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE inbox_events
+			SET status = ?, available_at = ?, last_error = ?, lease_owner = '', updated_at = ?
+			WHERE id = ? AND status = 'processing'`),
+			status, retryAt.UnixMilli(), reason, s.nowMillis(), id)
+		if err := notFoundIfNone(res, err); !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		// The row is not in processing: report whether it exists at all.
+		return exists(tx.QueryRowContext(ctx, s.q("SELECT 1 FROM inbox_events WHERE id = ?"), id))
+	})
+	return wrap("fail inbox event", err)
+}
+
+// notFoundIfNone returns store.ErrNotFound when a statement changed no row.
+func notFoundIfNone(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err == nil && n == 0 {
+		return store.ErrNotFound
+	}
+	return err
+}
+
+// InboxCounts returns the number of rows in each state; see store.Inbox.
+func (s *Store) InboxCounts(ctx context.Context) (map[store.InboxStatus]int, error) {
+	type count struct {
+		status store.InboxStatus
+		n      int
+	}
+	list, err := queryList(ctx, s.db, "SELECT status, COUNT(*) FROM inbox_events GROUP BY status", nil,
+		func(row rowScanner) (count, error) {
+			var c count
+			err := row.Scan(&c.status, &c.n)
+			return c, err
+		})
+	if err != nil {
+		return nil, wrap("count inbox events", err)
+	}
+	counts := map[store.InboxStatus]int{
+		store.InboxPending: 0, store.InboxProcessing: 0, store.InboxDone: 0, store.InboxFailed: 0,
+	}
+	for _, c := range list {
+		counts[c.status] = c.n
+	}
+	return counts, nil
+}
