@@ -1,0 +1,243 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the service's configuration. Each field is read from an
+// environment variable (the env tag) or from the JSON configuration file
+// (section and key from the json tags of the section structs); a non-empty
+// environment variable overrides the file.
+type Config struct {
+	Twitter TwitterConfig
+	Mktx    MktxConfig
+}
+
+// TwitterConfig is the "Twitter" section: the X app and API settings.
+type TwitterConfig struct {
+	APIKey               setting `json:"ApiKey" env:"TWITTER__API_KEY"`
+	APIKeySecret         setting `json:"ApiKeySecret" env:"TWITTER__API_KEY_SECRET"`
+	BearerToken          setting `json:"BearerToken" env:"TWITTER__BEARER_TOKEN"`
+	AccessToken          setting `json:"AccessToken" env:"TWITTER__ACCESS_TOKEN"`
+	AccessTokenSecret    setting `json:"AccessTokenSecret" env:"TWITTER__ACCESS_TOKEN_SECRET"`
+	WebhookURL           setting `json:"WebhookUrl" env:"TWITTER__WEBHOOK_URL"`
+	APIBaseURL           setting `json:"ApiBaseUrl" env:"TWITTER__API_BASE_URL"`
+	APIVersion           setting `json:"ApiVersion" env:"TWITTER__API_VERSION"`
+	EnvName              setting `json:"EnvName" env:"TWITTER__ENV_NAME"`
+	PreviousAPIKeySecret setting `json:"PreviousApiKeySecret" env:"TWITTER__PREVIOUS_API_KEY_SECRET"`
+}
+
+// MktxConfig is the "Mktx" section: the service's own settings.
+type MktxConfig struct {
+	Addr                   setting `json:"Addr" env:"MKTX__ADDR"`
+	WebhookMaxBodyBytes    setting `json:"WebhookMaxBodyBytes" env:"MKTX__WEBHOOK_MAX_BODY_BYTES"`
+	DatabaseURL            setting `json:"DatabaseUrl" env:"MKTX__DATABASE_URL"`
+	JWTSecret              setting `json:"JwtSecret" env:"MKTX__JWT_SECRET"`
+	EncryptionKey          setting `json:"EncryptionKey" env:"MKTX__ENCRYPTION_KEY"`
+	DMDailyLimit           setting `json:"DmDailyLimit" env:"MKTX__DM_DAILY_LIMIT"`
+	APIRateLimit           setting `json:"ApiRateLimit" env:"MKTX__API_RATE_LIMIT"`
+	WebhookEventsPerMinute setting `json:"WebhookEventsPerMinute" env:"MKTX__WEBHOOK_EVENTS_PER_MINUTE"`
+	CampaignDailyContacts  setting `json:"CampaignDailyContacts" env:"MKTX__CAMPAIGN_DAILY_CONTACTS"`
+	InboxLease             setting `json:"InboxLease" env:"MKTX__INBOX_LEASE"`
+}
+
+// setting is one configuration value. In the JSON file it may be written
+// as a string, a number or a boolean.
+type setting string
+
+// UnmarshalJSON accepts a JSON string, number or boolean.
+func (s *setting) UnmarshalJSON(data []byte) error {
+	var str string
+	if err := json.Unmarshal(data, &str); err == nil {
+		*s = setting(str)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(data, &n); err == nil {
+		*s = setting(n.String())
+		return nil
+	}
+	var b bool
+	if err := json.Unmarshal(data, &b); err == nil {
+		*s = setting(strconv.FormatBool(b))
+		return nil
+	}
+	return fmt.Errorf("want a string, number or boolean, got %s", data)
+}
+
+// Settings is the validated configuration in the types the service uses.
+type Settings struct {
+	ConsumerKey      string
+	ConsumerSecrets  []string // current first, then the previous one if set
+	BearerToken      string
+	WebhookURL       string
+	APIBaseURL       string
+	APIVersion       string
+	EnvName          string
+	Addr             string
+	MaxBodyBytes     int64
+	DatabaseURL      string
+	JWTSecret        []byte
+	EncryptionKey    []byte
+	DMDailyLimit     int
+	APIRateLimit     int
+	EventsPerMinute  int
+	CampaignContacts int
+	ShutdownTimeout  time.Duration
+	InboxLease       time.Duration // how long a worker claim lasts
+}
+
+// LoadConfig reads the JSON file at path (when path is not empty) and then
+// the environment through getenv.
+func LoadConfig(path string, getenv func(string) string) (Config, error) {
+	var c Config
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("read config file: %w", err)
+		}
+		if err := json.Unmarshal(data, &c); err != nil {
+			return c, fmt.Errorf("config file %s is not valid JSON of the expected shape: %w", path, err)
+		}
+	}
+	overrideFromEnv(reflect.ValueOf(&c.Twitter).Elem(), getenv)
+	overrideFromEnv(reflect.ValueOf(&c.Mktx).Elem(), getenv)
+	return c, nil
+}
+
+func overrideFromEnv(section reflect.Value, getenv func(string) string) {
+	t := section.Type()
+	for i := range t.NumField() {
+		if v := getenv(t.Field(i).Tag.Get("env")); v != "" {
+			section.Field(i).SetString(v)
+		}
+	}
+}
+
+// Settings validates the configuration for running the service. The error
+// names every missing required variable and every invalid value at once; it
+// never contains a secret value.
+func (c Config) Settings() (Settings, error) {
+	var missing, invalid []string
+	require := func(name, value string) {
+		if value == "" {
+			missing = append(missing, name)
+		}
+	}
+	require("TWITTER__API_KEY", string(c.Twitter.APIKey))
+	require("TWITTER__API_KEY_SECRET", string(c.Twitter.APIKeySecret))
+	require("MKTX__JWT_SECRET", string(c.Mktx.JWTSecret))
+	require("MKTX__ENCRYPTION_KEY", string(c.Mktx.EncryptionKey))
+
+	s := Settings{
+		ConsumerKey:     string(c.Twitter.APIKey),
+		ConsumerSecrets: []string{string(c.Twitter.APIKeySecret)},
+		BearerToken:     string(c.Twitter.BearerToken),
+		WebhookURL:      string(c.Twitter.WebhookURL),
+		APIBaseURL:      strings.TrimRight(orDefault(string(c.Twitter.APIBaseURL), "https://api.x.com"), "/"),
+		APIVersion:      orDefault(string(c.Twitter.APIVersion), "2"),
+		EnvName:         string(c.Twitter.EnvName),
+		Addr:            orDefault(string(c.Mktx.Addr), ":5000"),
+		DatabaseURL:     orDefault(string(c.Mktx.DatabaseURL), "sqlite:mktx.db"),
+		JWTSecret:       []byte(string(c.Mktx.JWTSecret)),
+		ShutdownTimeout: 10 * time.Second,
+	}
+	if string(c.Twitter.PreviousAPIKeySecret) != "" {
+		s.ConsumerSecrets = append(s.ConsumerSecrets, string(c.Twitter.PreviousAPIKeySecret))
+	}
+	switch s.APIVersion {
+	case "2", "1.1-enterprise":
+	case "1.1-premium":
+		require("TWITTER__ENV_NAME", string(c.Twitter.EnvName))
+	default:
+		invalid = append(invalid, fmt.Sprintf("TWITTER__API_VERSION=%q (use 2, 1.1-enterprise or 1.1-premium)", s.APIVersion))
+	}
+	if u, err := url.Parse(s.APIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		invalid = append(invalid, "TWITTER__API_BASE_URL (an http or https URL)")
+	}
+	if string(c.Mktx.EncryptionKey) != "" {
+		key, err := base64.StdEncoding.DecodeString(string(c.Mktx.EncryptionKey))
+		if err != nil || len(key) != 32 {
+			invalid = append(invalid, "MKTX__ENCRYPTION_KEY (base64 of exactly 32 bytes, e.g. from `openssl rand -base64 32`)")
+		}
+		s.EncryptionKey = key
+	}
+	if !strings.HasPrefix(s.DatabaseURL, "sqlite:") {
+		invalid = append(invalid, "MKTX__DATABASE_URL (sqlite:PATH)")
+	}
+	ints := []struct {
+		name  string
+		value string
+		def   int
+		min   int
+		dst   *int
+	}{
+		{"MKTX__DM_DAILY_LIMIT", string(c.Mktx.DMDailyLimit), 500, 1, &s.DMDailyLimit},
+		{"MKTX__API_RATE_LIMIT", string(c.Mktx.APIRateLimit), 100, 1, &s.APIRateLimit},
+		{"MKTX__WEBHOOK_EVENTS_PER_MINUTE", string(c.Mktx.WebhookEventsPerMinute), 1000, 0, &s.EventsPerMinute},
+		{"MKTX__CAMPAIGN_DAILY_CONTACTS", string(c.Mktx.CampaignDailyContacts), 10000, 1, &s.CampaignContacts},
+	}
+	for _, f := range ints {
+		n, err := parseInt(f.value, f.def, f.min)
+		if err != nil {
+			invalid = append(invalid, fmt.Sprintf("%s=%q (a whole number of at least %d)", f.name, f.value, f.min))
+		}
+		*f.dst = n
+	}
+	maxBody, err := parseInt(string(c.Mktx.WebhookMaxBodyBytes), 4<<20, 1024)
+	if err != nil {
+		invalid = append(invalid, fmt.Sprintf("MKTX__WEBHOOK_MAX_BODY_BYTES=%q (a whole number of at least 1024)", string(c.Mktx.WebhookMaxBodyBytes)))
+	}
+	s.MaxBodyBytes = int64(maxBody)
+	s.InboxLease = 30 * time.Second
+	if raw := string(c.Mktx.InboxLease); raw != "" {
+		lease, err := time.ParseDuration(raw)
+		if err != nil || lease < time.Second {
+			invalid = append(invalid, fmt.Sprintf("MKTX__INBOX_LEASE=%q (a duration of at least 1s, such as 30s)", raw))
+		} else {
+			s.InboxLease = lease
+		}
+	}
+	return s, configError(missing, invalid)
+}
+
+func configError(missing, invalid []string) error {
+	var parts []string
+	if len(missing) > 0 {
+		parts = append(parts, "missing required settings: "+strings.Join(missing, ", "))
+	}
+	if len(invalid) > 0 {
+		parts = append(parts, "invalid settings: "+strings.Join(invalid, "; "))
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(parts, "; ") + " (set them in the environment or in the --config file)")
+}
+
+func parseInt(value string, def, min int) (int, error) {
+	if value == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(value))
+	if err != nil || n < min {
+		return def, errors.New("out of range")
+	}
+	return n, nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,288 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/goodgo/xactivity/internal/fixtures"
+	"github.com/goodgo/xactivity/store"
+	"github.com/goodgo/xactivity/store/sqlstore"
+	"github.com/goodgo/xactivity/webhook"
+	"github.com/goodgo/xactivity/xtest"
+)
+
+const (
+	testJWTSecret     = "test-jwt-secret-0123456789"
+	testEncryptionKey = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=" // base64 of 32 ASCII bytes
+)
+
+// harness is one service under test: an in-process server over a SQLite
+// file, a fake X API, and an HTTP client for the service's routes.
+type harness struct {
+	t      *testing.T
+	srv    *server
+	http   *httptest.Server
+	fake   *xtest.Server
+	app    xtest.App
+	user   xtest.User // the demo merchant account, @shop_demo
+	secret string     // the app's consumer secret, which signs deliveries
+	dbPath string
+	logs   *syncBuffer
+	clock  *testClock
+}
+
+// testClock is the real time plus an offset that tests advance, so that
+// leases and retry times expire without waiting.
+type testClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *testClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *testClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+// newHarness starts a service whose consumer secret is the one that signed
+// the sample deliveries, so they verify unchanged.
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	return newHarnessAt(t, filepath.Join(t.TempDir(), "mktx.db"))
+}
+
+func newHarnessAt(t *testing.T, dbPath string) *harness {
+	t.Helper()
+	secret := fixtures.LoadVectors(t).DeliveriesSecret
+	fake := xtest.NewServer()
+	t.Cleanup(fake.Close)
+	app, err := fake.AddApp(xtest.App{ConsumerKey: "test-consumer-key", ConsumerSecret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	user, err := fake.AddUser(app.ID, xtest.User{ID: "1470000000000000001", Username: "shop_demo", Name: "Shop Demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, fake: fake, app: app, user: user, secret: secret, dbPath: dbPath, logs: &syncBuffer{}, clock: &testClock{}}
+	h.start()
+	return h
+}
+
+// start opens the database and serves the service over a fresh test
+// server. Processing runs only when the test calls process.
+func (h *harness) start() {
+	t := h.t
+	t.Helper()
+	cfg := Config{}
+	cfg.Twitter.APIKey = setting(h.app.ConsumerKey)
+	cfg.Twitter.APIKeySecret = setting(h.secret)
+	cfg.Twitter.APIBaseURL = setting(h.fake.URL())
+	cfg.Mktx.JWTSecret = testJWTSecret
+	cfg.Mktx.EncryptionKey = testEncryptionKey
+	cfg.Mktx.DatabaseURL = setting("sqlite:" + h.dbPath)
+	cfg.Mktx.WebhookEventsPerMinute = "0"
+	settings, err := cfg.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := openStore(context.Background(), settings.DatabaseURL, sqlstore.WithClock(h.clock.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h.srv, err = newServer(settings, st, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv.now = h.clock.now
+	h.http = httptest.NewServer(h.srv.handler())
+	t.Cleanup(h.stop)
+}
+
+// stop closes the test server and the database; stopping twice is safe.
+func (h *harness) stop() {
+	if h.http == nil {
+		return
+	}
+	h.http.Close()
+	h.srv.store.Close()
+	h.http = nil
+}
+
+// restart stops the service and starts a new one on the same database.
+func (h *harness) restart() {
+	h.stop()
+	h.start()
+}
+
+// process runs the inbox worker until no row is left to claim.
+func (h *harness) process() {
+	h.t.Helper()
+	if err := h.srv.worker.drain(context.Background()); err != nil {
+		h.t.Fatalf("processing the inbox: %v", err)
+	}
+}
+
+func (h *harness) token(merchant string) string {
+	h.t.Helper()
+	tok, err := issueToken([]byte(testJWTSecret), merchant, time.Hour, time.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tok
+}
+
+// response is a decoded answer of the service.
+type response struct {
+	Status     int
+	Header     http.Header
+	Success    bool            `json:"success"`
+	Data       json.RawMessage `json:"data"`
+	NextCursor string          `json:"nextCursor"`
+	Error      struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+	Raw []byte
+}
+
+// do sends a request to the service; a non-empty bearer is sent as the
+// Authorization header.
+func (h *harness) do(method, path, bearer string, body any) response {
+	h.t.Helper()
+	var reader io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		reader = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, h.http.URL+path, reader)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	return h.send(req)
+}
+
+func (h *harness) send(req *http.Request) response {
+	h.t.Helper()
+	resp, err := h.http.Client().Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	r := response{Status: resp.StatusCode, Header: resp.Header, Raw: raw}
+	if len(raw) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		if err := json.Unmarshal(raw, &r); err != nil {
+			h.t.Fatalf("%s %s: answer is not JSON: %v\n%s", req.Method, req.URL.Path, err, raw)
+		}
+	}
+	return r
+}
+
+// deliver posts body as a signed delivery and returns the status.
+func (h *harness) deliver(body []byte) int {
+	h.t.Helper()
+	return h.deliverSigned(body, webhook.Sign(h.secret, body))
+}
+
+func (h *harness) deliverSigned(body []byte, signature string) int {
+	h.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, h.http.URL+apiBase+"/webhooks/twitter", bytes.NewReader(body))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	if signature != "" {
+		req.Header.Set("x-twitter-webhooks-signature", signature)
+	}
+	return h.send(req).Status
+}
+
+// connect connects the demo account for merchant and returns its id.
+func (h *harness) connect(merchant string) string {
+	h.t.Helper()
+	r := h.do(http.MethodPost, apiBase+"/accounts", h.token(merchant), map[string]string{
+		"oauthToken": h.user.Token, "oauthTokenSecret": h.user.TokenSecret,
+	})
+	if r.Status != http.StatusCreated && r.Status != http.StatusOK {
+		h.t.Fatalf("connect account: status %d: %s", r.Status, r.Raw)
+	}
+	var acct accountView
+	decode(h.t, r.Data, &acct)
+	return acct.ID
+}
+
+func decode(t *testing.T, data json.RawMessage, v any) {
+	t.Helper()
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("decode %s: %v", data, err)
+	}
+}
+
+// conversations lists all of the merchant's conversations.
+func (h *harness) conversations(merchant string) []conversationView {
+	h.t.Helper()
+	r := h.do(http.MethodGet, apiBase+"/conversations?limit=200", h.token(merchant), nil)
+	if r.Status != http.StatusOK {
+		h.t.Fatalf("list conversations: status %d: %s", r.Status, r.Raw)
+	}
+	var out []conversationView
+	decode(h.t, r.Data, &out)
+	return out
+}
+
+// messages lists all messages of a conversation, following cursors.
+func (h *harness) messages(merchant, conversationID string) []messageView {
+	h.t.Helper()
+	var out []messageView
+	cursor := ""
+	for {
+		r := h.do(http.MethodGet, apiBase+"/conversations/"+conversationID+"/messages?limit=2&cursor="+url.QueryEscape(cursor), h.token(merchant), nil)
+		if r.Status != http.StatusOK {
+			h.t.Fatalf("list messages: status %d: %s", r.Status, r.Raw)
+		}
+		var page []messageView
+		decode(h.t, r.Data, &page)
+		out = append(out, page...)
+		if r.NextCursor == "" {
+			return out
+		}
+		cursor = r.NextCursor
+	}
+}
+
+func (h *harness) inboxCounts() map[store.InboxStatus]int {
+	h.t.Helper()
+	counts, err := h.srv.store.InboxCounts(context.Background())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return counts
+}

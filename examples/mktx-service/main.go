@@ -1,0 +1,122 @@
+// Command mktx-service is the reference "MKT X Service": a marketing and
+// customer-service back end for merchants' X accounts, assembled from the
+// xactivity SDK. It answers X's CRC checks, verifies and durably stores
+// every webhook delivery, turns Direct Messages into conversations and
+// messages, and serves them to merchants through a JWT-authenticated API.
+//
+// Usage:
+//
+//	mktx-service [--config FILE]                      run the service
+//	mktx-service token --merchant ID [--ttl 24h]      print a merchant JWT
+//
+// Settings come from the environment (TWITTER__API_KEY, MKTX__JWT_SECRET and
+// the others listed in the README) or from a JSON file given with --config;
+// a non-empty environment variable overrides the file.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, log); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "mktx-service:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+// run dispatches the subcommand in args.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+	if len(args) > 0 && args[0] == "token" {
+		return runToken(args[1:], getenv, stdout)
+	}
+	if len(args) > 0 && args[0] == "serve" {
+		args = args[1:]
+	}
+	return runServe(ctx, args, getenv, log)
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, log *slog.Logger) error {
+	fs := flag.NewFlagSet("mktx-service", flag.ContinueOnError)
+	configPath := fs.String("config", "", "JSON configuration `file` (appsettings.json shape)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	cfg, err := LoadConfig(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	settings, err := cfg.Settings()
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	st, err := openStore(ctx, settings.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := st.Close(); err != nil {
+			log.Error("closing the database failed", "err", err)
+		}
+	}()
+	srv, err := newServer(settings, st, log)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", settings.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", settings.Addr, err)
+	}
+	err = srv.serve(ctx, ln)
+	log.Info("service stopped")
+	return err
+}
+
+func runToken(args []string, getenv func(string) string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("mktx-service token", flag.ContinueOnError)
+	merchant := fs.String("merchant", "", "merchant `id` the token grants access to (required)")
+	ttl := fs.Duration("ttl", 24*time.Hour, "token lifetime")
+	configPath := fs.String("config", "", "JSON configuration `file` to read MKTX__JWT_SECRET from")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if strings.TrimSpace(*merchant) == "" {
+		return errors.New("token: --merchant is required")
+	}
+	if *ttl <= 0 {
+		return errors.New("token: --ttl must be positive")
+	}
+	cfg, err := LoadConfig(*configPath, getenv)
+	if err != nil {
+		return err
+	}
+	if cfg.Mktx.JWTSecret == "" {
+		return errors.New("token: missing required setting MKTX__JWT_SECRET")
+	}
+	token, err := issueToken([]byte(cfg.Mktx.JWTSecret), *merchant, *ttl, time.Now())
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, token)
+	return err
+}

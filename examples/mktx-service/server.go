@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/goodgo/xactivity/crc"
+	"github.com/goodgo/xactivity/store"
+	"github.com/goodgo/xactivity/store/sqlstore"
+	"github.com/goodgo/xactivity/webhook"
+
+	_ "modernc.org/sqlite" // the embedded SQLite driver behind sqlite: URLs
+)
+
+// server is the assembled service: HTTP API, webhook intake and the inbox
+// worker over one store.
+type server struct {
+	settings Settings
+	store    store.Store
+	sealer   *sealer
+	auth     *authenticator
+	x        *xClient
+	log      *slog.Logger
+	worker   *worker
+	now      func() time.Time
+}
+
+// openStore opens the database that databaseURL names and applies the
+// migrations. Closing the returned store closes the database too.
+func openStore(ctx context.Context, databaseURL string, opts ...sqlstore.Option) (store.Store, error) {
+	path, ok := strings.CutPrefix(databaseURL, "sqlite:")
+	if !ok || path == "" {
+		return nil, fmt.Errorf("unsupported MKTX__DATABASE_URL; use sqlite:PATH")
+	}
+	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
+	}
+	st, err := sqlstore.Open(ctx, db, opts...)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
+	}
+	return &ownedStore{Store: st, db: db}, nil
+}
+
+// ownedStore is a store together with the database it owns.
+type ownedStore struct {
+	*sqlstore.Store
+	db *sql.DB
+}
+
+// Close flushes the store, then closes the database.
+func (s *ownedStore) Close() error {
+	return errors.Join(s.Store.Close(), s.db.Close())
+}
+
+// newServer assembles the service over an open store.
+func newServer(settings Settings, st store.Store, log *slog.Logger) (*server, error) {
+	sl, err := newSealer(settings.EncryptionKey)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{
+		settings: settings,
+		store:    st,
+		sealer:   sl,
+		auth:     &authenticator{secret: settings.JWTSecret, now: time.Now},
+		x:        newXClient(settings.APIBaseURL, settings.ConsumerKey, settings.ConsumerSecrets[0]),
+		log:      log,
+		now:      time.Now,
+	}
+	s.worker = newWorker(s)
+	return s, nil
+}
+
+// handler returns the service's HTTP routes.
+func (s *server) handler() http.Handler {
+	mux := http.NewServeMux()
+	hook := &webhook.Handler{
+		ConsumerSecrets: s.settings.ConsumerSecrets,
+		Receiver:        webhook.ReceiverFunc(s.receiveDelivery),
+		MaxBodyBytes:    s.settings.MaxBodyBytes,
+		ErrorHandler:    s.webhookError,
+		Now:             s.now,
+	}
+	mux.Handle(apiBase+"/webhooks/twitter", hook)
+	mux.Handle(apiBase+"/webhooks/verify", methods{
+		http.MethodGet: &crc.Handler{ConsumerSecret: s.settings.ConsumerSecrets[0]},
+	})
+
+	authed := func(h http.HandlerFunc) http.Handler { return s.requireMerchant(h) }
+	mux.Handle(apiBase+"/accounts", methods{
+		http.MethodGet:  authed(s.listAccounts),
+		http.MethodPost: authed(s.connectAccount),
+	})
+	mux.Handle(apiBase+"/accounts/{id}", methods{http.MethodGet: authed(s.getAccount)})
+	mux.Handle(apiBase+"/conversations", methods{http.MethodGet: authed(s.listConversations)})
+	mux.Handle(apiBase+"/conversations/{id}", methods{http.MethodGet: authed(s.getConversation)})
+	mux.Handle(apiBase+"/conversations/{id}/messages", methods{http.MethodGet: authed(s.listMessages)})
+
+	mux.Handle("/healthz", methods{http.MethodGet: http.HandlerFunc(s.healthz)})
+	mux.Handle("/readyz", methods{http.MethodGet: http.HandlerFunc(s.readyz)})
+	mux.HandleFunc("/", notFound)
+	return mux
+}
+
+func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeData(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("readiness check failed", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "database_unavailable", "the database is not reachable")
+		return
+	}
+	writeData(w, http.StatusOK, map[string]string{"status": "ready", "database": "ok"})
+}
+
+// serve runs the HTTP server and the inbox worker until ctx is cancelled,
+// then shuts both down within the shutdown timeout.
+func (s *server) serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		s.worker.run(workerCtx)
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	s.log.Info("service started", "addr", ln.Addr().String(), "api_version", s.settings.APIVersion)
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	s.log.Info("service stopping")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), s.settings.ShutdownTimeout)
+	defer cancel()
+	if e := srv.Shutdown(shutdownCtx); e != nil {
+		s.log.Warn("HTTP shutdown did not finish in time", "err", e)
+	}
+	stopWorker()
+	select {
+	case <-workerDone:
+	case <-shutdownCtx.Done():
+		s.log.Warn("inbox worker did not stop in time")
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/goodgo/xactivity/accountactivity"
+	"github.com/goodgo/xactivity/store"
+)
+
+// Inbox processing parameters.
+const (
+	claimBatch       = 32               // rows claimed at once when unpaced
+	idlePoll         = time.Second      // how often an idle worker looks for rows
+	maxEventAttempts = 10               // attempts before a row is marked failed
+	maxRetryDelay    = 5 * time.Minute  // cap of the exponential retry delay
+	defaultLease     = 30 * time.Second // how long a claim lasts before another worker may take the row
+)
+
+// worker processes the inbox: it claims stored events, decodes their
+// delivery, applies the event to the store and marks the row done. Rows
+// claimed by a worker that crashed are claimed again when their lease
+// expires; every effect is idempotent (messages by X's event id, contacts
+// by event time), so processing a row twice stores nothing twice.
+type worker struct {
+	s       *server
+	owner   string
+	lease   time.Duration
+	limiter *rate.Limiter // nil when processing is unpaced
+	wakeCh  chan struct{}
+
+	dispatcher *accountactivity.Dispatcher
+}
+
+func newWorker(s *server) *worker {
+	w := &worker{
+		s:      s,
+		owner:  "mktx-" + randomHex(6),
+		lease:  s.settings.InboxLease,
+		wakeCh: make(chan struct{}, 1),
+
+		dispatcher: s.newDispatcher(),
+	}
+	if w.lease <= 0 {
+		w.lease = defaultLease
+	}
+	if n := s.settings.EventsPerMinute; n > 0 {
+		w.limiter = rate.NewLimiter(rate.Limit(float64(n)/60), 1)
+	}
+	return w
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// wake tells the worker that new rows were stored.
+func (w *worker) wake() {
+	select {
+	case w.wakeCh <- struct{}{}:
+	default:
+	}
+}
+
+// run processes rows until ctx is cancelled.
+func (w *worker) run(ctx context.Context) {
+	w.s.log.Info("inbox worker started", "owner", w.owner, "paced_per_minute", w.s.settings.EventsPerMinute)
+	defer w.s.log.Info("inbox worker stopped", "owner", w.owner)
+	ticker := time.NewTicker(idlePoll)
+	defer ticker.Stop()
+	for {
+		n, err := w.processBatch(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			w.s.log.Error("inbox processing failed", "err", err)
+		}
+		if n > 0 && err == nil {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-w.wakeCh:
+		case <-ticker.C:
+		}
+	}
+}
+
+// drain processes rows until none is claimable, for tests and tools.
+func (w *worker) drain(ctx context.Context) error {
+	for {
+		n, err := w.processBatch(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
+// processBatch claims and processes one batch and returns how many rows it
+// claimed. When processing is paced it claims one row per allowed event,
+// so that a stopped process holds at most one claim.
+func (w *worker) processBatch(ctx context.Context) (int, error) {
+	limit := claimBatch
+	if w.limiter != nil {
+		if err := w.limiter.Wait(ctx); err != nil {
+			return 0, err
+		}
+		limit = 1
+	}
+	items, err := w.s.store.Claim(ctx, w.owner, limit, w.lease)
+	if err != nil {
+		return 0, err
+	}
+	decoded := make(map[int64]*accountactivity.Delivery)
+	for _, item := range items {
+		d, ok := decoded[item.DeliveryID]
+		if !ok {
+			d, err = accountactivity.Decode(item.Body)
+			if err != nil {
+				d = nil // stored bodies passed Decode at intake; treat a failure as permanent
+			}
+			decoded[item.DeliveryID] = d
+		}
+		w.finish(ctx, item, w.process(ctx, item, d))
+	}
+	return len(items), nil
+}
+
+// errPermanent marks processing errors that no retry can fix.
+var errPermanent = errors.New("permanent")
+
+// finish records the outcome of one row.
+func (w *worker) finish(ctx context.Context, item store.InboxItem, err error) {
+	if err == nil {
+		if err := w.s.store.Complete(ctx, item.ID); err != nil {
+			w.s.log.Error("marking an inbox event done failed", "event", item.Key, "err", err)
+		}
+		return
+	}
+	final := errors.Is(err, errPermanent) || item.Attempts >= maxEventAttempts
+	delay := min(maxRetryDelay, time.Second<<min(item.Attempts, 16))
+	w.s.log.Error("processing an inbox event failed", "event", item.Key, "kind", item.Kind,
+		"account", item.ForUserID, "attempt", item.Attempts, "final", final, "err", err)
+	if err := w.s.store.Fail(ctx, item.ID, err.Error(), w.s.now().Add(delay), final); err != nil {
+		w.s.log.Error("recording an inbox failure failed", "event", item.Key, "err", err)
+	}
+}
