@@ -103,15 +103,25 @@ type Handler struct {
 	// Now returns the time recorded as Delivery.ReceivedAt; nil means
 	// time.Now.
 	Now func() time.Time
+	// MaxInFlight, when positive, limits how many deliveries are read,
+	// verified and received at once, which bounds the memory that bodies
+	// in flight take (at most MaxInFlight × MaxBodyBytes). Further POST
+	// requests wait for a slot, or give up when their client goes away.
+	// CRC checks never wait. Zero means no limit.
+	MaxInFlight int
 
 	once     sync.Once
 	verifier *Verifier
 	crc      *crc.Handler
+	slots    chan struct{} // nil when MaxInFlight is not positive
 }
 
 func (h *Handler) init() {
 	h.verifier, _ = NewVerifier(h.ConsumerSecrets...)
 	h.crc = &crc.Handler{}
+	if h.MaxInFlight > 0 {
+		h.slots = make(chan struct{}, h.MaxInFlight)
+	}
 	if len(h.ConsumerSecrets) > 0 {
 		h.crc.ConsumerSecret = h.ConsumerSecrets[0]
 	}
@@ -139,6 +149,14 @@ func (h *Handler) serveDelivery(w http.ResponseWriter, r *http.Request) {
 	if h.Receiver == nil {
 		h.reject(w, r, http.StatusInternalServerError, ErrNoReceiver)
 		return
+	}
+	if h.slots != nil {
+		select {
+		case h.slots <- struct{}{}:
+			defer func() { <-h.slots }()
+		case <-r.Context().Done():
+			return // the client is gone; there is nobody to answer
+		}
 	}
 	body, err := readBody(w, r, h.maxBodyBytes())
 	if err != nil {

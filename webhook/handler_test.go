@@ -369,3 +369,72 @@ func FuzzHandler(f *testing.F) {
 		}
 	})
 }
+
+func TestHandlerMaxInFlight(t *testing.T) {
+	release := make(chan struct{})
+	var active, peak int
+	var mu sync.Mutex
+	h := &webhook.Handler{
+		ConsumerSecrets: []string{"s"},
+		MaxInFlight:     2,
+		Receiver: webhook.ReceiverFunc(func(ctx context.Context, d *webhook.Delivery) error {
+			mu.Lock()
+			active++
+			peak = max(peak, active)
+			mu.Unlock()
+			<-release
+			mu.Lock()
+			active--
+			mu.Unlock()
+			return nil
+		}),
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	body := []byte(`{"for_user_id":"1"}`)
+	results := make(chan int, 5)
+	for range 5 {
+		go func() {
+			req, _ := http.NewRequest(http.MethodPost, srv.URL, bytes.NewReader(body))
+			req.Header.Set(webhook.SignatureHeader, webhook.Sign("s", body))
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				results <- 0
+				return
+			}
+			resp.Body.Close()
+			results <- resp.StatusCode
+		}()
+	}
+	// While deliveries hold both slots, a CRC check is still answered.
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return active == 2 })
+	resp, err := srv.Client().Get(srv.URL + "?crc_token=test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("CRC status = %d while deliveries wait, want 200", resp.StatusCode)
+	}
+	close(release)
+	for range 5 {
+		if status := <-results; status != http.StatusOK {
+			t.Errorf("delivery status = %d, want 200", status)
+		}
+	}
+	if peak != 2 {
+		t.Errorf("peak concurrent receivers = %d, want 2", peak)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after 10 seconds.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached within 10 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -121,13 +121,16 @@ func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
 }
 
 // storeError answers err when it is not nil and reports whether it did:
-// 404 for store.ErrNotFound, 500 otherwise.
+// 404 for store.ErrNotFound, 400 for store.ErrInvalid (a bad cursor), 500
+// otherwise.
 func (s *server) storeError(w http.ResponseWriter, r *http.Request, what string, err error) bool {
 	switch {
 	case err == nil:
 		return false
 	case errors.Is(err, store.ErrNotFound):
 		s.rejectRequest(w, r, http.StatusNotFound, "not_found", what+" not found")
+	case errors.Is(err, store.ErrInvalid):
+		s.rejectRequest(w, r, http.StatusBadRequest, "invalid_request", "invalid cursor or query parameter")
 	default:
 		s.internalError(w, r, "load "+what, err)
 	}

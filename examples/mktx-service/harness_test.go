@@ -30,7 +30,7 @@ const (
 // harness is one service under test: an in-process server over a SQLite
 // file, a fake X API, and an HTTP client for the service's routes.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	srv    *server
 	http   *httptest.Server
 	fake   *xtest.Server
@@ -63,12 +63,12 @@ func (c *testClock) advance(d time.Duration) {
 
 // newHarness starts a service whose consumer secret is the one that signed
 // the sample deliveries, so they verify unchanged.
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	return newHarnessAt(t, filepath.Join(t.TempDir(), "mktx.db"))
 }
 
-func newHarnessAt(t *testing.T, dbPath string) *harness {
+func newHarnessAt(t testing.TB, dbPath string) *harness {
 	t.Helper()
 	secret := fixtures.LoadVectors(t).DeliveriesSecret
 	fake := xtest.NewServer()
@@ -239,7 +239,7 @@ func (h *harness) connect(merchant string) string {
 	return acct.ID
 }
 
-func decode(t *testing.T, data json.RawMessage, v any) {
+func decode(t testing.TB, data json.RawMessage, v any) {
 	t.Helper()
 	if err := json.Unmarshal(data, v); err != nil {
 		t.Fatalf("decode %s: %v", data, err)

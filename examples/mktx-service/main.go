@@ -30,7 +30,12 @@ import (
 )
 
 func main() {
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	level := slog.LevelInfo
+	if err := level.UnmarshalText([]byte(os.Getenv("MKTX__LOG_LEVEL"))); os.Getenv("MKTX__LOG_LEVEL") != "" && err != nil {
+		fmt.Fprintln(os.Stderr, "mktx-service: invalid MKTX__LOG_LEVEL; use debug, info, warn or error")
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, log); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "mktx-service:", err)

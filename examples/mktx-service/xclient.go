@@ -41,6 +41,7 @@ type xClient struct {
 	baseURL string
 	config  *oauth1.Config
 	http    *http.Client // unsigned base client
+	timeout time.Duration
 	now     func() time.Time
 }
 
@@ -48,7 +49,8 @@ func newXClient(baseURL, consumerKey, consumerSecret string) *xClient {
 	return &xClient{
 		baseURL: baseURL,
 		config:  oauth1.NewConfig(consumerKey, consumerSecret),
-		http:    &http.Client{Timeout: xTimeout},
+		http:    &http.Client{},
+		timeout: xTimeout,
 		now:     time.Now,
 	}
 }
@@ -56,6 +58,10 @@ func newXClient(baseURL, consumerKey, consumerSecret string) *xClient {
 // me returns the user that the token and secret belong to, from
 // GET /2/users/me.
 func (c *xClient) me(ctx context.Context, token, secret string) (xUser, error) {
+	// The signed client that oauth1 builds keeps the base client's transport
+	// but not its Timeout, so the time limit is set on the context.
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
 	ctx = context.WithValue(ctx, oauth1.HTTPClient, c.http)
 	client := c.config.Client(ctx, oauth1.NewToken(token, secret))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.baseURL+"/2/users/me", nil)
