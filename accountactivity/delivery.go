@@ -87,7 +87,10 @@ func Decode(body []byte) (*Delivery, error) {
 	}
 	if p.data != nil {
 		if err := p.envelope(); err != nil {
-			return nil, err
+			// A data member that is not a usable envelope leaves the body's
+			// other members decoded and is reported like a bad event, so
+			// that a receiver still stores the delivery.
+			d.Errors = append(d.Errors, &EventError{Index: -1, Raw: p.data, Err: err})
 		}
 	}
 	return d, nil

@@ -363,6 +363,42 @@ func TestUnknownKeys(t *testing.T) {
 	}
 }
 
+// TestDecodeBadEnvelopeKeepsBody checks that a data member that is not a
+// usable XAA envelope is reported in Errors, with the body's other members
+// still decoded, instead of failing the whole delivery.
+func TestDecodeBadEnvelopeKeepsBody(t *testing.T) {
+	dm := `"for_user_id":"1","direct_message_events":[{"type":"message_create","id":"9","created_timestamp":"1",` +
+		`"message_create":{"target":{"recipient_id":"1"},"sender_id":"2","message_data":{"text":"hi"}}}]`
+	tests := []struct {
+		name, data string
+	}{
+		{"not object", `5`},
+		{"null", `null`},
+		{"string", `"x"`},
+		{"without event_type", `{"payload":{}}`},
+		{"event_type number", `{"event_type":5}`},
+		{"filter user_id object", `{"event_type":"dm.sent","filter":{"user_id":{}}}`},
+		{"tag number", `{"event_type":"dm.sent","tag":7}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := Decode([]byte(`{` + dm + `,"data":` + tt.data + `}`))
+			if err != nil {
+				t.Fatalf("Decode failed the whole body: %v", err)
+			}
+			if len(d.Errors) != 1 || d.Errors[0].Index != -1 || string(d.Errors[0].Raw) != tt.data {
+				t.Fatalf("Errors = %v, want one entry for the data member %s", d.Errors, tt.data)
+			}
+			if d.Envelope != nil {
+				t.Errorf("Envelope = %+v, want nil", d.Envelope)
+			}
+			if len(d.Events) != 1 || d.Events[0].Kind() != KindDirectMessage || d.ForUserID != "1" {
+				t.Errorf("events = %v for user %q, want the DM for user 1", d.Events, d.ForUserID)
+			}
+		})
+	}
+}
+
 func TestDecodeRejectsBody(t *testing.T) {
 	tests := []struct {
 		name string
@@ -382,11 +418,6 @@ func TestDecodeRejectsBody(t *testing.T) {
 		{"control character", "{\"a\":\"\x01\"}"},
 		{"trailing comma", `{"a":1,}`},
 		{"byte order mark", "\xef\xbb\xbf{}"},
-		{"xaa data not object", `{"data":5}`},
-		{"xaa data null", `{"data":null}`},
-		{"xaa without event_type", `{"data":{"payload":{}}}`},
-		{"xaa event_type number", `{"data":{"event_type":5}}`},
-		{"xaa filter user_id object", `{"data":{"event_type":"dm.sent","filter":{"user_id":{}}}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,6 +26,9 @@ var (
 	ErrReadBody = errors.New("webhook: reading request body failed")
 	// ErrMethodNotAllowed reports a method other than GET, HEAD and POST (405).
 	ErrMethodNotAllowed = errors.New("webhook: method not allowed")
+	// ErrInvalidCRCToken reports a CRC check whose crc_token is missing,
+	// repeated, or fails crc.ValidToken (400, with no token signed).
+	ErrInvalidCRCToken = errors.New("webhook: missing or invalid crc_token")
 	// ErrNoReceiver reports a Handler without a Receiver (500).
 	ErrNoReceiver = errors.New("webhook: no receiver configured")
 	// ErrInvalidBody is for receivers: a receiver error that wraps it is
@@ -70,7 +73,8 @@ func (e *StatusError) Error() string { return fmt.Sprintf("webhook: status %d: %
 func (e *StatusError) Unwrap() error { return e.Err }
 
 // Handler serves a webhook URL. GET and HEAD requests are CRC checks,
-// answered as crc.Handler does with the first consumer secret. POST requests
+// answered as crc.Handler does with the first consumer secret; a missing or
+// invalid crc_token is rejected with ErrInvalidCRCToken (400). POST requests
 // are deliveries: the handler reads the body once within MaxBodyBytes
 // (413 above it), verifies its signature over the raw bytes (401 on any
 // failure, with nothing passed on), then passes it to Receiver and answers
@@ -132,13 +136,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.once.Do(h.init)
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		h.crc.ServeHTTP(w, r)
+		h.serveCRC(w, r)
 	case http.MethodPost:
 		h.serveDelivery(w, r)
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		h.reject(w, r, http.StatusMethodNotAllowed, ErrMethodNotAllowed)
 	}
+}
+
+func (h *Handler) serveCRC(w http.ResponseWriter, r *http.Request) {
+	if h.crc.ConsumerSecret == "" {
+		h.reject(w, r, http.StatusInternalServerError, ErrNoSecret)
+		return
+	}
+	if _, ok := crc.Token(r); !ok {
+		h.reject(w, r, http.StatusBadRequest, ErrInvalidCRCToken)
+		return
+	}
+	h.crc.ServeHTTP(w, r)
 }
 
 func (h *Handler) serveDelivery(w http.ResponseWriter, r *http.Request) {
@@ -158,6 +174,13 @@ func (h *Handler) serveDelivery(w http.ResponseWriter, r *http.Request) {
 			return // the client is gone; there is nobody to answer
 		}
 	}
+	// A missing or malformed signature is rejected before the body is read,
+	// so such requests cost no body buffer.
+	signature := signatureHeader(r.Header)
+	if _, err := ParseSignature(signature); err != nil {
+		h.reject(w, r, http.StatusUnauthorized, err)
+		return
+	}
 	body, err := readBody(w, r, h.maxBodyBytes())
 	if err != nil {
 		status := http.StatusBadRequest
@@ -167,7 +190,7 @@ func (h *Handler) serveDelivery(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, status, err)
 		return
 	}
-	if err := h.verifier.Verify(body, signatureHeader(r.Header)); err != nil {
+	if err := h.verifier.Verify(body, signature); err != nil {
 		h.reject(w, r, http.StatusUnauthorized, err)
 		return
 	}
@@ -226,6 +249,11 @@ func (h *Handler) now() time.Time {
 	return time.Now()
 }
 
+// initialBodyBuffer caps the buffer allocated before any body byte arrives,
+// so a client that announces a large Content-Length and sends nothing
+// costs little memory.
+const initialBodyBuffer = 64 << 10
+
 // readBody reads the whole body, failing with ErrBodyTooLarge as soon as it
 // is known to exceed limit bytes.
 func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
@@ -234,7 +262,7 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	}
 	size := int64(512)
 	if r.ContentLength >= 0 {
-		size = r.ContentLength + 1 // room to see EOF without growing
+		size = min(r.ContentLength+1, initialBodyBuffer) // +1: room to see EOF without growing
 	}
 	buf := make([]byte, 0, size)
 	reader := http.MaxBytesReader(w, r.Body, limit)

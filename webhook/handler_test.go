@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -436,5 +437,79 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not reached within 10 s")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+func TestHandlerCRCRejectionsReachErrorHandler(t *testing.T) {
+	h, _, rejections := newHandler(t, "s")
+	for _, target := range []string{"/", "/?crc_token=%7B%7D", "/?crc_token=a&crc_token=b"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+		if w.Code != http.StatusBadRequest {
+			t.Errorf("%s: status = %d, want 400", target, w.Code)
+		}
+		last := (*rejections)[len(*rejections)-1]
+		if !errors.Is(last.err, webhook.ErrInvalidCRCToken) || last.status != http.StatusBadRequest {
+			t.Errorf("%s: rejection = %d %v, want 400 ErrInvalidCRCToken", target, last.status, last.err)
+		}
+	}
+	noSecret := &webhook.Handler{Receiver: &recorder{}}
+	w := httptest.NewRecorder()
+	noSecret.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/?crc_token=test", nil))
+	if w.Code != http.StatusInternalServerError {
+		t.Errorf("no secret: status = %d, want 500", w.Code)
+	}
+}
+
+// countingReader records whether the handler read the body.
+type countingReader struct {
+	r     io.Reader
+	reads int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	c.reads++
+	return c.r.Read(p)
+}
+
+func TestHandlerSkipsBodyWithoutSignature(t *testing.T) {
+	h, rec, _ := newHandler(t, "s")
+	for _, signature := range []string{"", "sha256=short", "md5=abc"} {
+		body := &countingReader{r: strings.NewReader(`{"for_user_id":"1"}`)}
+		req := httptest.NewRequest(http.MethodPost, "/", body)
+		if signature != "" {
+			req.Header.Set(webhook.SignatureHeader, signature)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusUnauthorized {
+			t.Errorf("signature %q: status = %d, want 401", signature, w.Code)
+		}
+		if body.reads != 0 {
+			t.Errorf("signature %q: body read %d times before the header was checked", signature, body.reads)
+		}
+	}
+	if rec.count() != 0 {
+		t.Errorf("receiver called %d times", rec.count())
+	}
+}
+
+// TestHandlerAnnouncedLengthCostsLittle sends a request that announces the
+// maximum body size but carries one byte: the handler must not allocate a
+// buffer of the announced size before the bytes arrive.
+func TestHandlerAnnouncedLengthCostsLittle(t *testing.T) {
+	h, _, _ := newHandler(t, "s")
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range 20 {
+		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader("{"))
+		req.ContentLength = webhook.DefaultMaxBodyBytes
+		req.Header.Set(webhook.SignatureHeader, webhook.Sign("s", []byte("{}")))
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	runtime.ReadMemStats(&after)
+	if grown := after.TotalAlloc - before.TotalAlloc; grown > 8<<20 {
+		t.Errorf("20 requests allocated %d bytes, want far less than 20 × 4 MiB", grown)
 	}
 }

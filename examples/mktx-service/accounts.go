@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -99,17 +100,38 @@ func (s *server) writeXError(w http.ResponseWriter, r *http.Request, err error) 
 	}
 }
 
+// listAccounts lists the merchant's accounts, oldest first, a page at a
+// time. The cursor is the id of the last account of the previous page.
 func (s *server) listAccounts(w http.ResponseWriter, r *http.Request) {
+	limit, err := parseLimit(r)
+	if err != nil {
+		s.rejectRequest(w, r, http.StatusBadRequest, "invalid_request", err.Error())
+		return
+	}
 	accounts, err := s.store.Accounts(r.Context(), merchantID(r.Context()))
 	if err != nil {
 		s.internalError(w, r, "list accounts", err)
 		return
 	}
-	views := make([]accountView, 0, len(accounts))
-	for _, a := range accounts {
+	start := 0
+	if cursor := r.URL.Query().Get("cursor"); cursor != "" {
+		i := slices.IndexFunc(accounts, func(a store.Account) bool { return a.ID == cursor })
+		if i < 0 {
+			s.rejectRequest(w, r, http.StatusBadRequest, "invalid_request", "invalid cursor")
+			return
+		}
+		start = i + 1
+	}
+	page := accounts[start:min(len(accounts), start+limit)]
+	views := make([]accountView, 0, len(page))
+	for _, a := range page {
 		views = append(views, viewAccount(a))
 	}
-	writeList(w, views, "")
+	next := ""
+	if start+limit < len(accounts) {
+		next = page[len(page)-1].ID
+	}
+	writeList(w, views, next)
 }
 
 func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {

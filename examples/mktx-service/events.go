@@ -60,12 +60,19 @@ func (s *server) newDispatcher() *accountactivity.Dispatcher {
 
 // process applies one claimed inbox event. Events for X users that no
 // merchant had connected when the delivery arrived are only stored.
-func (w *worker) process(ctx context.Context, item store.InboxItem, d *accountactivity.Delivery) error {
-	if d == nil {
-		return fmt.Errorf("%w: the stored body does not decode", errPermanent)
+func (w *worker) process(ctx context.Context, item store.InboxItem, dd *decodedDelivery) error {
+	if item.Kind == "empty" {
+		return nil
 	}
-	e := findEvent(d, item.Key)
-	if e == nil {
+	if dd.delivery == nil {
+		return fmt.Errorf("%w: the stored body is not a JSON object: %v", errPermanent, dd.err)
+	}
+	if e, ok := dd.errors[item.Key]; ok {
+		return fmt.Errorf("%w: %v", errPermanent, e)
+	}
+	d := dd.delivery
+	e, ok := dd.events[item.Key]
+	if !ok {
 		return fmt.Errorf("%w: no event with key %s in delivery %d", errPermanent, item.Key, item.DeliveryID)
 	}
 	ctx = context.WithValue(ctx, receivedKey{}, item.ReceivedAt)
@@ -82,15 +89,6 @@ func (w *worker) process(ctx context.Context, item store.InboxItem, d *accountac
 		ctx = context.WithValue(ctx, accountKey{}, acct)
 	}
 	return w.dispatcher.DispatchEvent(ctx, d, e)
-}
-
-func findEvent(d *accountactivity.Delivery, key string) accountactivity.Event {
-	for _, e := range d.Events {
-		if accountactivity.Key(d, e) == key {
-			return e
-		}
-	}
-	return nil
 }
 
 // onDirectMessage stores a DM, inbound or the account's own echoed one, in
@@ -166,13 +164,24 @@ func (s *server) applyContact(ctx context.Context, ownerID string, other account
 	return nil
 }
 
-// onRevoke marks the revoking user's account revoked and drops its tokens.
+// onRevoke marks the revoking user's account revoked and drops its tokens,
+// unless the account was connected again after the revocation arrived: a
+// late or replayed revocation must not undo a newer authorization.
 func (s *server) onRevoke(ctx context.Context, d *accountactivity.Delivery, e *accountactivity.RevokeEvent) error {
-	acct, err := s.store.RevokeAccount(ctx, e.UserID)
+	current, err := s.store.AccountByXUserID(ctx, e.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		s.log.Info("revocation for an X user no merchant connected", "x_user", e.UserID, "app", e.AppID)
 		return nil
 	}
+	if err != nil {
+		return fmt.Errorf("load account of X user %s: %w", e.UserID, err)
+	}
+	if received := receivedAt(ctx); current.UpdatedAt.After(received) {
+		s.log.Info("revocation older than the account's last connection; ignored",
+			"account", current.ID, "x_user", e.UserID, "revoked_at", e.RevokedAt)
+		return nil
+	}
+	acct, err := s.store.RevokeAccount(ctx, e.UserID)
 	if err != nil {
 		return fmt.Errorf("revoke account of X user %s: %w", e.UserID, err)
 	}

@@ -286,3 +286,9 @@ func (h *harness) inboxCounts() map[store.InboxStatus]int {
 	}
 	return counts
 }
+
+// xtestUser returns a fake X user with a distinct id, for tests that
+// connect several accounts.
+func xtestUser(i int, username string) xtest.User {
+	return xtest.User{ID: "14700000000000009" + string(rune('0'+i)) + "0", Username: username}
+}

@@ -11,13 +11,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/goodgo/xactivity/crc"
 	"github.com/goodgo/xactivity/store"
 	"github.com/goodgo/xactivity/store/sqlstore"
 	"github.com/goodgo/xactivity/webhook"
 
 	_ "modernc.org/sqlite" // the embedded SQLite driver behind sqlite: URLs
 )
+
+// maxInFlightDeliveries bounds the deliveries read and stored at once, and
+// so the memory their bodies take: at most this many times
+// MKTX__WEBHOOK_MAX_BODY_BYTES. Group commit batches whatever waits, so a
+// few dozen in flight keep the inbox writer busy.
+const maxInFlightDeliveries = 64
 
 // server is the assembled service: HTTP API, webhook intake and the inbox
 // worker over one store.
@@ -90,11 +95,10 @@ func (s *server) handler() http.Handler {
 		MaxBodyBytes:    s.settings.MaxBodyBytes,
 		ErrorHandler:    s.webhookError,
 		Now:             s.now,
+		MaxInFlight:     maxInFlightDeliveries,
 	}
 	mux.Handle(apiBase+"/webhooks/twitter", hook)
-	mux.Handle(apiBase+"/webhooks/verify", methods{
-		http.MethodGet: &crc.Handler{ConsumerSecret: s.settings.ConsumerSecrets[0]},
-	})
+	mux.Handle(apiBase+"/webhooks/verify", methods{http.MethodGet: http.HandlerFunc(s.verifyCRC)})
 
 	authed := func(h http.HandlerFunc) http.Handler { return s.requireMerchant(h) }
 	mux.Handle(apiBase+"/accounts", methods{

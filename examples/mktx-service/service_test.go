@@ -42,8 +42,8 @@ func TestCRCRoutes(t *testing.T) {
 			}
 			for _, bad := range []string{"", "?crc_token=", "?crc_token=" + url.QueryEscape(`{"a":1}`), "?crc_token=" + strings.Repeat("a", 257)} {
 				r := h.do(http.MethodGet, apiBase+path+bad, "", nil)
-				if r.Status != http.StatusBadRequest {
-					t.Errorf("%q: status = %d, want 400", bad, r.Status)
+				if r.Status != http.StatusBadRequest || r.Error.Code != "invalid_crc_token" || r.Success {
+					t.Errorf("%q: status %d code %q, want 400 invalid_crc_token", bad, r.Status, r.Error.Code)
 				}
 				if strings.Contains(string(r.Raw), "sha256=") {
 					t.Errorf("%q: answer contains a token: %s", bad, r.Raw)
@@ -424,17 +424,22 @@ func TestTenancyIsolation(t *testing.T) {
 func TestListLimits(t *testing.T) {
 	h := newHarness(t)
 	tok := h.token("m1")
-	for _, bad := range []string{"0", "-1", "abc", "1.5"} {
-		r := h.do(http.MethodGet, apiBase+"/conversations?limit="+bad, tok, nil)
-		if r.Status != http.StatusBadRequest {
-			t.Errorf("limit=%s: status %d, want 400", bad, r.Status)
+	for _, list := range []string{"/conversations", "/accounts"} {
+		for _, bad := range []string{"0", "-1", "abc", "1.5"} {
+			r := h.do(http.MethodGet, apiBase+list+"?limit="+bad, tok, nil)
+			if r.Status != http.StatusBadRequest {
+				t.Errorf("%s?limit=%s: status %d, want 400", list, bad, r.Status)
+			}
+		}
+		for _, ok := range []string{"1", "200", "5000"} {
+			r := h.do(http.MethodGet, apiBase+list+"?limit="+ok, tok, nil)
+			if r.Status != http.StatusOK {
+				t.Errorf("%s?limit=%s: status %d, want 200", list, ok, r.Status)
+			}
 		}
 	}
-	for _, ok := range []string{"1", "200", "5000"} {
-		r := h.do(http.MethodGet, apiBase+"/conversations?limit="+ok, tok, nil)
-		if r.Status != http.StatusOK {
-			t.Errorf("limit=%s: status %d, want 200", ok, r.Status)
-		}
+	if r := h.do(http.MethodGet, apiBase+"/accounts?cursor=999", tok, nil); r.Status != http.StatusBadRequest {
+		t.Errorf("accounts with an unknown cursor: status %d, want 400", r.Status)
 	}
 }
 

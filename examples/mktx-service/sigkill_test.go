@@ -233,20 +233,14 @@ func TestSIGKILLLosesNoAcknowledgedDelivery(t *testing.T) {
 		t.Errorf("service exit after SIGTERM: %v, want status 0", proc.err)
 	}
 
+	// The messages table allows one row per (account, event id), so the
+	// store cannot hold a DM twice; what this test proves is that none of
+	// the acknowledged deliveries is missing and no inbox row is left over.
 	stored := storedDMEvents(t, dbPath)
-	missing, duplicated := 0, 0
+	missing := 0
 	for id := range acked {
-		switch stored[fmt.Sprint(id)] {
-		case 0:
+		if stored[fmt.Sprint(id)] == 0 {
 			missing++
-		case 1:
-		default:
-			duplicated++
-		}
-	}
-	for _, n := range stored {
-		if n > 1 {
-			duplicated++
 		}
 	}
 	counts, _ := dbCheck.InboxCounts(context.Background())
@@ -255,11 +249,11 @@ func TestSIGKILLLosesNoAcknowledgedDelivery(t *testing.T) {
 	if missing > 0 {
 		t.Errorf("%d acknowledged deliveries are missing", missing)
 	}
-	if duplicated > 0 {
-		t.Errorf("%d events were stored more than once", duplicated)
-	}
 	if counts[store.InboxFailed] != 0 {
 		t.Errorf("%d inbox rows failed", counts[store.InboxFailed])
+	}
+	if counts[store.InboxDone] < want {
+		t.Errorf("%d inbox rows done, want at least the %d acknowledged", counts[store.InboxDone], want)
 	}
 }
 

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/goodgo/xactivity/crc"
 	"net/http"
 
 	"github.com/goodgo/xactivity/accountactivity"
@@ -16,31 +20,88 @@ import (
 // survives a crash; any storage error makes the handler answer 503 and X
 // retry.
 func (s *server) receiveDelivery(ctx context.Context, d *webhook.Delivery) error {
-	decoded, err := accountactivity.Decode(d.Body)
-	if err != nil {
-		return fmt.Errorf("%w: %v", webhook.ErrInvalidBody, err)
+	decoded, decodeErr := accountactivity.Decode(d.Body)
+	if decodeErr != nil && !json.Valid(d.Body) {
+		return fmt.Errorf("%w: %v", webhook.ErrInvalidBody, decodeErr)
 	}
-	events := make([]store.InboxEvent, 0, len(decoded.Events))
-	kinds := make([]string, 0, len(decoded.Events))
-	for _, e := range decoded.Events {
-		kind := string(e.Kind())
-		events = append(events, store.InboxEvent{
-			Key:       accountactivity.Key(decoded, e),
-			Kind:      kind,
-			ForUserID: decoded.ForUserID,
-		})
-		kinds = append(kinds, kind)
+	events := inboxEvents(decoded, d.Body)
+	kinds := make([]string, 0, len(events))
+	for _, e := range events {
+		kinds = append(kinds, e.Kind)
 	}
+	forUser := events[0].ForUserID
 	res, err := s.store.Enqueue(ctx, store.Delivery{Body: d.Body, ReceivedAt: d.ReceivedAt, Events: events})
 	if err != nil {
-		s.log.Error("storing a webhook delivery failed; X will retry it", "account", decoded.ForUserID, "kinds", kinds, "err", err)
+		s.log.Error("storing a webhook delivery failed; X will retry it", "account", forUser, "kinds", kinds, "err", err)
 		return err
 	}
 	s.log.Info("Twitter webhook received",
-		"delivery", res.DeliveryID, "account", decoded.ForUserID, "kinds", kinds,
-		"new_events", res.Inserted, "duplicates", res.Duplicates, "bad_events", len(decoded.Errors))
+		"delivery", res.DeliveryID, "account", forUser, "kinds", kinds,
+		"new_events", res.Inserted, "duplicates", res.Duplicates)
+	if decoded == nil || len(decoded.Errors) > 0 {
+		s.log.Warn("webhook delivery has events that do not decode; stored as failed events",
+			"delivery", res.DeliveryID, "account", forUser, "errors", decodeErrors(decoded, decodeErr))
+	}
 	s.worker.wake()
 	return nil
+}
+
+// errorKind is the inbox kind of an entry that did not decode. Such rows
+// are stored so that nothing X sent is lost, and fail at processing with
+// the decoding error.
+const errorKind = "decode_error"
+
+// inboxEvents lists the inbox rows of a delivery: one per decoded event and
+// one per entry that failed to decode, keyed by a hash of its JSON. A body
+// that is valid JSON but not an object (decoded is nil) gets one error row.
+func inboxEvents(decoded *accountactivity.Delivery, body []byte) []store.InboxEvent {
+	if decoded == nil {
+		return []store.InboxEvent{{Key: errorKey("", body), Kind: errorKind}}
+	}
+	events := make([]store.InboxEvent, 0, len(decoded.Events)+len(decoded.Errors))
+	for _, e := range decoded.Events {
+		events = append(events, store.InboxEvent{
+			Key:       accountactivity.Key(decoded, e),
+			Kind:      string(e.Kind()),
+			ForUserID: decoded.ForUserID,
+		})
+	}
+	for _, e := range decoded.Errors {
+		events = append(events, store.InboxEvent{Key: errorKey(decoded.ForUserID, e.Raw), Kind: errorKind, ForUserID: decoded.ForUserID})
+	}
+	if len(events) == 0 {
+		// A body with nothing to process is still recorded under one row so
+		// that every delivery is visible in the inbox.
+		events = append(events, store.InboxEvent{Key: errorKey(decoded.ForUserID, body), Kind: "empty", ForUserID: decoded.ForUserID})
+	}
+	return events
+}
+
+func errorKey(forUserID string, raw []byte) string {
+	sum := sha256.Sum256(raw)
+	return forUserID + "/" + errorKind + "/" + hex.EncodeToString(sum[:16])
+}
+
+func decodeErrors(decoded *accountactivity.Delivery, err error) []string {
+	if decoded == nil {
+		return []string{err.Error()}
+	}
+	out := make([]string, 0, len(decoded.Errors))
+	for _, e := range decoded.Errors {
+		out = append(out, e.Error())
+	}
+	return out
+}
+
+// verifyCRC answers GET /webhooks/verify, the manual CRC check, exactly as
+// the webhook URL answers X's.
+func (s *server) verifyCRC(w http.ResponseWriter, r *http.Request) {
+	token, ok := crc.Token(r)
+	if !ok {
+		s.webhookError(w, r, http.StatusBadRequest, webhook.ErrInvalidCRCToken)
+		return
+	}
+	crc.WriteResponse(w, s.settings.ConsumerSecrets[0], token)
 }
 
 // webhookError answers and logs a rejected webhook request in the service's
@@ -53,6 +114,8 @@ func (s *server) webhookError(w http.ResponseWriter, r *http.Request, status int
 		errors.Is(err, webhook.ErrSignatureMismatch),
 		errors.Is(err, webhook.ErrNoSecret):
 		code = "invalid_signature"
+	case errors.Is(err, webhook.ErrInvalidCRCToken):
+		code = "invalid_crc_token"
 	case errors.Is(err, webhook.ErrBodyTooLarge):
 		code = "payload_too_large"
 	case errors.Is(err, webhook.ErrMethodNotAllowed):

@@ -107,7 +107,9 @@ func (w *worker) drain(ctx context.Context) error {
 
 // processBatch claims and processes one batch and returns how many rows it
 // claimed. When processing is paced it claims one row per allowed event,
-// so that a stopped process holds at most one claim.
+// so that a stopped process holds at most one claim. Rows already claimed
+// are processed to the end even when ctx is cancelled meanwhile: shutdown
+// stops claiming, not the work in hand, within the shutdown timeout.
 func (w *worker) processBatch(ctx context.Context) (int, error) {
 	limit := claimBatch
 	if w.limiter != nil {
@@ -120,19 +122,44 @@ func (w *worker) processBatch(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	decoded := make(map[int64]*accountactivity.Delivery)
+	work, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.lease)
+	defer cancel()
+	deliveries := make(map[int64]*decodedDelivery)
 	for _, item := range items {
-		d, ok := decoded[item.DeliveryID]
+		d, ok := deliveries[item.DeliveryID]
 		if !ok {
-			d, err = accountactivity.Decode(item.Body)
-			if err != nil {
-				d = nil // stored bodies passed Decode at intake; treat a failure as permanent
-			}
-			decoded[item.DeliveryID] = d
+			d = decodeStored(item.Body)
+			deliveries[item.DeliveryID] = d
 		}
-		w.finish(ctx, item, w.process(ctx, item, d))
+		w.finish(work, item, w.process(work, item, d))
 	}
 	return len(items), nil
+}
+
+// decodedDelivery is a stored body decoded once per batch, with its events
+// and decoding errors indexed by inbox key.
+type decodedDelivery struct {
+	delivery *accountactivity.Delivery // nil when the body is not a JSON object
+	events   map[string]accountactivity.Event
+	errors   map[string]*accountactivity.EventError
+	err      error // why the body did not decode, when delivery is nil
+}
+
+func decodeStored(body []byte) *decodedDelivery {
+	d, err := accountactivity.Decode(body)
+	out := &decodedDelivery{delivery: d, err: err}
+	if d == nil {
+		return out
+	}
+	out.events = make(map[string]accountactivity.Event, len(d.Events))
+	for _, e := range d.Events {
+		out.events[accountactivity.Key(d, e)] = e
+	}
+	out.errors = make(map[string]*accountactivity.EventError, len(d.Errors))
+	for _, e := range d.Errors {
+		out.errors[errorKey(d.ForUserID, e.Raw)] = e
+	}
+	return out
 }
 
 // errPermanent marks processing errors that no retry can fix.
@@ -146,7 +173,8 @@ func (w *worker) finish(ctx context.Context, item store.InboxItem, err error) {
 		}
 		return
 	}
-	final := errors.Is(err, errPermanent) || item.Attempts >= maxEventAttempts
+	final := errors.Is(err, errPermanent) || errors.Is(err, store.ErrInvalid) ||
+		errors.Is(err, store.ErrNotFound) || item.Attempts >= maxEventAttempts
 	delay := min(maxRetryDelay, time.Second<<min(item.Attempts, 16))
 	w.s.log.Error("processing an inbox event failed", "event", item.Key, "kind", item.Kind,
 		"account", item.ForUserID, "attempt", item.Attempts, "final", final, "err", err)
