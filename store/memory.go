@@ -15,10 +15,10 @@ import (
 // Use NewMemory to create one, because the zero value has no maps to store
 // into. Its methods are safe for concurrent use.
 type Memory struct {
-	// Now returns the current time, used for lease expiry, retry times and
-	// the CreatedAt and UpdatedAt of accounts. NewMemory sets it to
-	// time.Now, which is also used while it is nil. Replace it before the
-	// first call, not while calls run.
+	// Now returns the current time, used for lease expiry, retry times, the
+	// CreatedAt and UpdatedAt of accounts and the queue time of outgoing
+	// DMs. NewMemory sets it to time.Now, which is also used while it is
+	// nil. Replace it before the first call, not while calls run.
 	Now func() time.Time
 
 	mu     sync.Mutex
@@ -31,8 +31,11 @@ type Memory struct {
 	conversations map[int64]*memConversation
 	convByPair    map[[2]string]int64 // (account id, participant id)
 	messages      map[int64]*Message
-	msgByEvent    map[[2]string]int64 // (account id, X event id)
+	msgByEvent    map[[2]string]int64 // (account id, X event id), for messages that have one
 	contacts      map[[2]string]*memContact
+
+	outbox       map[int64]*memOutbox
+	rowByMessage map[int64]int64 // message id to the outbox row that sends it
 
 	deliveries map[int64]memDelivery
 	events     []*memEvent // in id order
@@ -81,6 +84,8 @@ func NewMemory() *Memory {
 		messages:      make(map[int64]*Message),
 		msgByEvent:    make(map[[2]string]int64),
 		contacts:      make(map[[2]string]*memContact),
+		outbox:        make(map[int64]*memOutbox),
+		rowByMessage:  make(map[int64]int64),
 		deliveries:    make(map[int64]memDelivery),
 		eventByKey:    make(map[string]*memEvent),
 	}
@@ -276,10 +281,16 @@ func (m *Memory) DeleteAccount(ctx context.Context, merchantID, id string) error
 			delete(m.conversations, convID)
 		}
 	}
-	for key, msgID := range m.msgByEvent {
-		if key[0] == id {
-			delete(m.msgByEvent, key)
+	for msgID, msg := range m.messages {
+		if msg.AccountID == id {
+			delete(m.msgByEvent, [2]string{id, msg.XEventID})
 			delete(m.messages, msgID)
+		}
+	}
+	for rowID, row := range m.outbox {
+		if row.accountID == id {
+			delete(m.rowByMessage, row.messageID)
+			delete(m.outbox, rowID)
 		}
 	}
 	for key := range m.contacts {

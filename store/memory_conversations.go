@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 func sortAccounts(list []Account) {
@@ -37,6 +38,13 @@ func (m *Memory) RecordMessage(ctx context.Context, c Conversation, msg Message)
 	if id, ok := m.msgByEvent[[2]string{c.AccountID, msg.XEventID}]; ok {
 		return *m.messages[id], false, nil
 	}
+
+	if msg.Direction == Outbound {
+		if match := m.matchEcho(c, msg); match != nil {
+			return *match, false, nil
+		}
+	}
+
 	stored := msg
 	stored.CreatedAt = truncMillis(msg.CreatedAt)
 	conv := m.upsertConversation(a, c, stored)
@@ -69,17 +77,129 @@ func (m *Memory) upsertConversation(a *Account, c Conversation, msg Message) *me
 	if c.ParticipantUsername != "" {
 		conv.ParticipantUsername = c.ParticipantUsername
 	}
-	if fresh || compareMessageOrder(msg.CreatedAt.UnixMilli(), msg.XEventID,
-		conv.LastMessageAt.UnixMilli(), conv.lastEventID) > 0 {
-		conv.LastMessageAt = msg.CreatedAt
-		conv.lastEventID = msg.XEventID
-		conv.LastMessagePreview = cmp.Or(c.LastMessagePreview, msg.Content)
+	if fresh {
+		conv.setLast(msg, cmp.Or(c.LastMessagePreview, msg.Content))
+	} else {
+		conv.advanceLast(msg, cmp.Or(c.LastMessagePreview, msg.Content))
 	}
 	return conv
 }
 
+// setLast makes msg the conversation's last message.
+func (conv *memConversation) setLast(msg Message, preview string) {
+	conv.LastMessageAt = msg.CreatedAt
+	conv.lastEventID = msg.XEventID
+	conv.LastMessagePreview = preview
+}
+
+// advanceLast makes msg, which was just inserted, the conversation's last
+// message unless the current one sorts before it. Of two unsent messages
+// created in the same millisecond, the one inserted later sorts first, so
+// an equal position with an empty event id counts as newer.
+func (conv *memConversation) advanceLast(msg Message, preview string) {
+	c := compareMessageOrder(msg.CreatedAt.UnixMilli(), msg.XEventID, conv.LastMessageAt.UnixMilli(), conv.lastEventID)
+	if c > 0 || (c == 0 && msg.XEventID == "") {
+		conv.setLast(msg, preview)
+	}
+}
+
+// refreshLast makes the first message in Messages order the conversation's
+// last message again, after a message moved or was deleted. The preview
+// stays when the position does not change. It becomes hint when the new
+// last message is the one with id movedID and hint is non-empty, and the
+// message's content otherwise. m.mu must be held.
+func (m *Memory) refreshLast(conv *memConversation, movedID string, hint string) {
+	var last *Message
+	for _, msg := range m.messages {
+		if msg.ConversationID == conv.ID && (last == nil || compareMessages(msg, last) > 0) {
+			last = msg
+		}
+	}
+	if last == nil || (last.CreatedAt.Equal(conv.LastMessageAt) && last.XEventID == conv.lastEventID) {
+		return
+	}
+	preview := last.Content
+	if last.ID == movedID && hint != "" {
+		preview = hint
+	}
+	conv.setLast(*last, preview)
+}
+
+// matchEcho applies the echo msg to the oldest unsent outbound message with
+// the same content in the conversation c names, and returns that message,
+// or nil when there is none. m.mu must be held.
+func (m *Memory) matchEcho(c Conversation, msg Message) *Message {
+	conv := m.conversations[m.convByPair[[2]string{c.AccountID, c.ParticipantID}]]
+	if conv == nil {
+		return nil
+	}
+	match := m.oldestUnsent(conv.ID, msg.Content)
+	if match == nil {
+		return nil
+	}
+	m.markSent(match, msg.XEventID, msg.CreatedAt)
+	if c.ParticipantUsername != "" {
+		conv.ParticipantUsername = c.ParticipantUsername
+	}
+	m.refreshLast(conv, match.ID, c.LastMessagePreview)
+	return match
+}
+
+// oldestUnsent returns the oldest outbound message of the conversation with
+// an empty event id, status queued or unknown and the content, or nil.
+// m.mu must be held.
+func (m *Memory) oldestUnsent(convID, content string) *Message {
+	var oldest *Message
+	for _, msg := range m.messages {
+		unsent := msg.Status == MessageQueued || msg.Status == MessageUnknown
+		if msg.ConversationID != convID || msg.Direction != Outbound || msg.XEventID != "" || !unsent || msg.Content != content {
+			continue
+		}
+		if oldest == nil || compareMessages(msg, oldest) < 0 {
+			oldest = msg
+		}
+	}
+	return oldest
+}
+
+// markSent gives msg the event id, status sent and the creation time, and
+// indexes it by the event id. m.mu must be held.
+func (m *Memory) markSent(msg *Message, xEventID string, createdAt time.Time) {
+	msg.XEventID = xEventID
+	msg.Status = MessageSent
+	msg.StatusReason = ""
+	msg.CreatedAt = truncMillis(createdAt)
+	id, _ := parseID(msg.ID)
+	m.msgByEvent[[2]string{msg.AccountID, xEventID}] = id
+}
+
+// messagePosition is a message's place in Messages order: creation time in
+// Unix milliseconds, X event id, and the numeric message id.
+type messagePosition struct {
+	ms      int64
+	eventID string
+	id      int64
+}
+
+func positionOf(msg *Message) messagePosition {
+	id, _ := parseID(msg.ID)
+	return messagePosition{ms: msg.CreatedAt.UnixMilli(), eventID: msg.XEventID, id: id}
+}
+
+// comparePositions compares two positions: +1 means a is newer, so it
+// comes first in Messages order.
+func comparePositions(a, b messagePosition) int {
+	if c := compareMessageOrder(a.ms, a.eventID, b.ms, b.eventID); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.id, b.id)
+}
+
+func compareMessages(a, b *Message) int { return comparePositions(positionOf(a), positionOf(b)) }
+
 // compareMessageOrder compares two message positions, given as creation time
-// in Unix milliseconds and X event id: +1 means the first is newer.
+// in Unix milliseconds and X event id: +1 means the first is newer. An empty
+// event id sorts below every other.
 func compareMessageOrder(ms1 int64, id1 string, ms2 int64, id2 string) int {
 	if c := cmp.Compare(ms1, ms2); c != 0 {
 		return c
@@ -194,7 +314,7 @@ func (m *Memory) Messages(ctx context.Context, q MessageQuery) (Page[Message], e
 	if err := checkLimit(q.Limit); err != nil {
 		return Page[Message]{}, err
 	}
-	afterMs, afterID, err := decodeMessageCursor(q.Cursor)
+	after, err := decodeMessageCursor(q.Cursor)
 	if err != nil {
 		return Page[Message]{}, err
 	}
@@ -208,14 +328,12 @@ func (m *Memory) Messages(ctx context.Context, q MessageQuery) (Page[Message], e
 		if msg.ConversationID != q.ConversationID {
 			continue
 		}
-		if q.Cursor != "" && compareMessageOrder(msg.CreatedAt.UnixMilli(), msg.XEventID, afterMs, afterID) >= 0 {
+		if q.Cursor != "" && comparePositions(positionOf(msg), after) >= 0 {
 			continue
 		}
 		list = append(list, *msg)
 	}
-	slices.SortFunc(list, func(a, b Message) int {
-		return -compareMessageOrder(a.CreatedAt.UnixMilli(), a.XEventID, b.CreatedAt.UnixMilli(), b.XEventID)
-	})
+	slices.SortFunc(list, func(a, b Message) int { return -compareMessages(&a, &b) })
 	return messagePage(list, q.Limit), nil
 }
 
@@ -223,21 +341,35 @@ func messagePage(list []Message, limit int) Page[Message] {
 	p := Page[Message]{Items: list}
 	if len(list) > limit {
 		p.Items = list[:limit:limit]
-		last := list[limit-1]
-		p.NextCursor = encodeCursor(last.CreatedAt.UnixMilli(), last.XEventID)
+		p.NextCursor = encodeMessageCursor(positionOf(&list[limit-1]))
 	}
 	return p
 }
 
-func decodeMessageCursor(cursor string) (int64, string, error) {
+// encodeMessageCursor returns the cursor of a message position. Its key is
+// "id:eventID", because the event id may be empty.
+func encodeMessageCursor(pos messagePosition) string {
+	return encodeCursor(pos.ms, strconv.FormatInt(pos.id, 10)+":"+pos.eventID)
+}
+
+// decodeMessageCursor returns the position encodeMessageCursor encoded. It
+// also accepts the older form whose key is only the event id, which names
+// the same position with id 0: event ids are unique in a conversation, and
+// id 0 keeps the message itself off the next page.
+func decodeMessageCursor(cursor string) (messagePosition, error) {
 	if cursor == "" {
-		return 0, "", nil
+		return messagePosition{}, nil
 	}
 	ms, key, err := decodeCursor(cursor)
 	if err != nil {
-		return 0, "", fmt.Errorf("store: invalid cursor %.40q: %w", cursor, ErrInvalid)
+		return messagePosition{}, fmt.Errorf("store: invalid cursor %.40q: %w", cursor, ErrInvalid)
 	}
-	return ms, key, nil
+	idText, eventID, ok := strings.Cut(key, ":")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if !ok || err != nil || id < 0 {
+		return messagePosition{ms: ms, eventID: key}, nil
+	}
+	return messagePosition{ms: ms, eventID: eventID, id: id}, nil
 }
 
 func checkLimit(limit int) error {

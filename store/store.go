@@ -40,6 +40,10 @@ var (
 	ErrInvalid = errors.New("store: invalid argument")
 	// ErrClosed reports an Enqueue after Close.
 	ErrClosed = errors.New("store: closed")
+	// ErrNotClaimed reports that an outbox row is not in the state a
+	// settling call needs: it is still pending, or it was settled already
+	// as sent, failed or unknown. See Outbox.
+	ErrNotClaimed = errors.New("store: outbox row not claimed")
 )
 
 // AccountStatus is the lifecycle state of a connected X account.
@@ -133,12 +137,13 @@ type Message struct {
 	ConversationID string
 	AccountID      string
 	Direction      Direction
-	XEventID       string // X's DM event id; unique per account
+	XEventID       string // X's DM event id; unique per account, empty until an outbound DM is sent
 	SenderID       string
 	Content        string
 	Type           string // "text" or "media"
 	Status         MessageStatus
-	CreatedAt      time.Time // X's created_timestamp, millisecond precision
+	StatusReason   string    // X's error text for a failed, unknown or rescheduled outbound DM
+	CreatedAt      time.Time // X's created_timestamp, millisecond precision; the queue time until sent
 }
 
 // CompareEventIDs compares two X event ids as numbers. It returns -1 when a
@@ -184,11 +189,24 @@ type Conversations interface {
 	// nothing changes.
 	//
 	// A new message becomes the conversation's last message when it sorts
-	// before the current one in Messages order (CreatedAt, then XEventID), so
-	// LastMessageAt and LastMessagePreview move only forward in time. The
-	// preview is c.LastMessagePreview when that is non-empty, else m.Content;
-	// the store does not shorten it. ParticipantUsername is updated when c
-	// carries a non-empty one.
+	// before the current one in Messages order, so adding messages moves
+	// LastMessageAt and LastMessagePreview only forward in time. The preview is
+	// c.LastMessagePreview when that is non-empty, else m.Content; the store
+	// does not shorten it. ParticipantUsername is updated when c carries a
+	// non-empty one.
+	//
+	// An outbound m whose event id is not stored yet is first matched with
+	// the account's own queued DM it echoes. That is the outbound message of
+	// the same conversation with an empty XEventID, status MessageQueued or
+	// MessageUnknown and the same Content, the oldest by CreatedAt and then
+	// by insertion order. The match gets m.XEventID, status MessageSent,
+	// m.CreatedAt and an empty StatusReason, and is returned with inserted
+	// false, so a DM sent through the Outbox is stored once even when its
+	// send timed out or its echo overtook MarkSent. The match moves the message in
+	// Messages order, so the conversation's last message becomes the first
+	// message in that order again. When it changes, the preview becomes
+	// c.LastMessagePreview or the content of that message. Inbound messages
+	// are never matched.
 	//
 	// The conversation belongs to the merchant of the account c.AccountID.
 	// RecordMessage returns ErrNotFound when that account does not exist or
@@ -205,10 +223,13 @@ type Conversations interface {
 	// ErrInvalid. The store applies no upper bound to
 	// q.Limit.
 	Conversations(ctx context.Context, q ConversationQuery) (Page[Conversation], error)
-	// Messages lists a conversation's messages, newest CreatedAt first (ties
-	// by XEventID compared as numbers, larger first, so "10" comes before
-	// "9"). A conversation of another merchant yields ErrNotFound; the limit
-	// and cursor are checked as in Conversations.
+	// Messages lists a conversation's messages, newest CreatedAt first. Ties
+	// are ordered by XEventID compared as numbers, larger first, so "10"
+	// comes before "9". An empty XEventID, which a DM has until it is sent,
+	// sorts after every event id of the same millisecond, and the remaining
+	// ties, between unsent DMs, are ordered by insertion, newest first. A
+	// conversation of another merchant yields ErrNotFound; the limit and
+	// cursor are checked as in Conversations.
 	Messages(ctx context.Context, q MessageQuery) (Page[Message], error)
 }
 
@@ -345,6 +366,7 @@ type Store interface {
 	Conversations
 	Contacts
 	Inbox
+	Outbox
 	// Ping reports whether the backing database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources. It waits for Enqueue calls in

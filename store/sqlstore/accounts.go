@@ -141,6 +141,7 @@ func (s *Store) DeleteAccount(ctx context.Context, merchantID, id string) error 
 			return err
 		}
 		for _, query := range []string{
+			"DELETE FROM outbox WHERE account_id = ?",
 			"DELETE FROM messages WHERE account_id = ?",
 			"DELETE FROM conversations WHERE account_id = ?",
 			"DELETE FROM contacts WHERE account_id = ?",

@@ -14,7 +14,18 @@ const (
 	conversationColumns = "id, merchant_id, account_id, participant_id, participant_username, " +
 		"last_message_at, last_message_preview"
 	messageColumns = "id, conversation_id, account_id, direction, x_event_id, sender_id, " +
-		"content, type, status, created_at"
+		"content, type, status, status_reason, created_at"
+)
+
+// Messages order: newest created_at first, then the X event id compared as
+// a number, larger first, then the row id, larger first. x_event_id is NULL
+// until an outbound DM is sent. eventKey reads it as the empty string,
+// which sorts below every event id in every database, whereas databases
+// disagree on where NULL sorts.
+const (
+	eventKey     = "COALESCE(x_event_id, '')"
+	messageOrder = "created_at DESC, octet_length(" + eventKey + ") DESC, " + eventKey + " DESC, id DESC"
+	messageAfter = "(created_at, octet_length(" + eventKey + "), " + eventKey + ", id) < (?, ?, ?, ?)"
 )
 
 func scanConversation(row rowScanner) (store.Conversation, error) {
@@ -34,11 +45,13 @@ func scanConversation(row rowScanner) (store.Conversation, error) {
 func scanMessage(row rowScanner) (store.Message, error) {
 	var m store.Message
 	var id, convID, accountID, created int64
-	err := row.Scan(&id, &convID, &accountID, &m.Direction, &m.XEventID, &m.SenderID,
-		&m.Content, &m.Type, &m.Status, &created)
+	var eventID sql.NullString
+	err := row.Scan(&id, &convID, &accountID, &m.Direction, &eventID, &m.SenderID,
+		&m.Content, &m.Type, &m.Status, &m.StatusReason, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Message{}, store.ErrNotFound
 	}
+	m.XEventID = eventID.String
 	m.ID = formatID(id)
 	m.ConversationID = formatID(convID)
 	m.AccountID = formatID(accountID)
@@ -80,16 +93,112 @@ func (s *Store) recordMessage(ctx context.Context, tx *sql.Tx, accountID int64, 
 	if old, err := scanMessage(row); !errors.Is(err, store.ErrNotFound) {
 		return old, false, err
 	}
+
+	if m.Direction == store.Outbound {
+		matched, err := s.matchEcho(ctx, tx, accountID, c, m)
+		if err != nil || matched.ID != "" {
+			return matched, false, err
+		}
+	}
+
 	convID, err := s.upsertConversation(ctx, tx, merchantID, accountID, c, m)
 	if err != nil {
 		return store.Message{}, false, err
 	}
 	row = tx.QueryRowContext(ctx, s.q(`INSERT INTO messages
-		(conversation_id, account_id, direction, x_event_id, sender_id, content, type, status, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+messageColumns),
-		convID, accountID, m.Direction, m.XEventID, m.SenderID, m.Content, m.Type, m.Status, m.CreatedAt.UnixMilli())
+		(conversation_id, account_id, direction, x_event_id, sender_id, content, type, status,
+		 status_reason, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING `+messageColumns),
+		convID, accountID, m.Direction, m.XEventID, m.SenderID, m.Content, m.Type, m.Status,
+		m.StatusReason, m.CreatedAt.UnixMilli())
 	stored, err := scanMessage(row)
 	return stored, true, err
+}
+
+// matchEcho applies the echo m to the oldest unsent DM with the same
+// content in the account's conversation with c.ParticipantID, and returns
+// that message. It returns a zero Message when there is none.
+func (s *Store) matchEcho(ctx context.Context, tx *sql.Tx, accountID int64, c store.Conversation, m store.Message) (store.Message, error) {
+	var convID int64
+	err := tx.QueryRowContext(ctx, s.q("SELECT id FROM conversations WHERE account_id = ? AND participant_id = ?"),
+		accountID, c.ParticipantID).Scan(&convID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Message{}, nil
+	}
+	if err != nil {
+		return store.Message{}, err
+	}
+	id, err := s.oldestUnsent(ctx, tx, convID, m.Content)
+	if err != nil || id == 0 {
+		return store.Message{}, err
+	}
+	matched, err := s.setSent(ctx, tx, id, m.XEventID, m.CreatedAt.UnixMilli())
+	if err != nil {
+		return store.Message{}, err
+	}
+	if c.ParticipantUsername != "" {
+		_, err := tx.ExecContext(ctx, s.q("UPDATE conversations SET participant_username = ? WHERE id = ?"),
+			c.ParticipantUsername, convID)
+		if err != nil {
+			return store.Message{}, err
+		}
+	}
+	return matched, s.refreshLast(ctx, tx, convID, id, c.LastMessagePreview)
+}
+
+// oldestUnsentSQL selects the message an echo of content matches: the
+// oldest outbound message of the conversation without an event id that is
+// queued or unknown. The messages_unsent index holds the candidates.
+const oldestUnsentSQL = `SELECT id FROM messages
+	WHERE conversation_id = ? AND x_event_id IS NULL AND direction = 'outbound'
+		AND status IN ('queued', 'unknown') AND content = ?
+	ORDER BY created_at, id LIMIT 1`
+
+// oldestUnsent returns the id of the message that an echo of content
+// matches in the conversation, or 0 when there is none.
+func (s *Store) oldestUnsent(ctx context.Context, tx *sql.Tx, convID int64, content string) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, s.q(oldestUnsentSQL+" "+s.dialect.rowLock), convID, content).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+// setSent gives the message the event id, status sent, an empty reason and
+// the creation time, and returns it.
+func (s *Store) setSent(ctx context.Context, tx *sql.Tx, id int64, xEventID string, createdAt int64) (store.Message, error) {
+	row := tx.QueryRowContext(ctx, s.q(`UPDATE messages
+		SET x_event_id = ?, status = ?, status_reason = '', created_at = ?
+		WHERE id = ? RETURNING `+messageColumns),
+		xEventID, store.MessageSent, createdAt, id)
+	return scanMessage(row)
+}
+
+// refreshLast makes the first message in Messages order the conversation's
+// last message again, after a message moved or was deleted. The preview
+// stays when the position does not change. It becomes hint when the new
+// last message is the one with id movedID and hint is non-empty, and the
+// message's content otherwise.
+func (s *Store) refreshLast(ctx context.Context, tx *sql.Tx, convID, movedID int64, hint string) error {
+	var id, at int64
+	var eventID, content string
+	err := tx.QueryRowContext(ctx, s.q("SELECT id, created_at, "+eventKey+", content FROM messages "+
+		"WHERE conversation_id = ? ORDER BY "+messageOrder+" LIMIT 1"), convID).Scan(&id, &at, &eventID, &content)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if id == movedID && hint != "" {
+		content = hint
+	}
+	_, err = tx.ExecContext(ctx, s.q(`UPDATE conversations
+		SET last_message_at = ?, last_message_x_event_id = ?, last_message_preview = ?
+		WHERE id = ? AND (last_message_at <> ? OR last_message_x_event_id <> ?)`),
+		at, eventID, content, convID, at, eventID)
+	return err
 }
 
 // upsertConversationSQL creates the conversation or updates it. A message
@@ -200,7 +309,8 @@ func (s *Store) Messages(ctx context.Context, q store.MessageQuery) (store.Page[
 		return store.Page[store.Message]{}, wrap("list messages", err)
 	}
 	return page(list, q.Limit, func(m store.Message) string {
-		return encodeCursor(m.CreatedAt.UnixMilli(), 0, m.XEventID)
+		id, _ := parseID(m.ID)
+		return encodeCursor(m.CreatedAt.UnixMilli(), id, m.XEventID)
 	}), nil
 }
 
@@ -212,7 +322,9 @@ func (s *Store) messagesQuery(ctx context.Context, q store.MessageQuery) (string
 	var c cursor
 	if q.Cursor != "" {
 		var err error
-		if c, err = decodeCursor(q.Cursor); err != nil || c.key == "" {
+		// A cursor of this version names the message id; an older one has
+		// id 0 and a non-empty event id, which names the same position.
+		if c, err = decodeCursor(q.Cursor); err != nil || (c.key == "" && c.id == 0) {
 			return "", nil, invalidCursor(q.Cursor)
 		}
 	}
@@ -228,10 +340,10 @@ func (s *Store) messagesQuery(ctx context.Context, q store.MessageQuery) (string
 	query := "SELECT " + messageColumns + " FROM messages WHERE conversation_id = ?"
 	args := []any{convID}
 	if q.Cursor != "" {
-		query += " AND (created_at, octet_length(x_event_id), x_event_id) < (?, ?, ?)"
-		args = append(args, c.millis, len(c.key), c.key)
+		query += " AND " + messageAfter
+		args = append(args, c.millis, len(c.key), c.key, c.id)
 	}
-	query += " ORDER BY created_at DESC, octet_length(x_event_id) DESC, x_event_id DESC LIMIT ?"
+	query += " ORDER BY " + messageOrder + " LIMIT ?"
 	return s.q(query), append(args, fetchLimit(q.Limit)), nil
 }
 

@@ -11,8 +11,9 @@ import (
 )
 
 // cursor is the list position after which the next page starts: the time
-// of the last item, in Unix milliseconds, and either its row id
-// (conversations) or its X event id (messages).
+// of the last item, in Unix milliseconds, its row id, and for messages its
+// X event id, which is empty for a DM not sent yet. Message cursors made
+// before DMs could be queued have id 0 and a non-empty event id.
 type cursor struct {
 	millis int64
 	id     int64

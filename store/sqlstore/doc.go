@@ -33,8 +33,9 @@
 // Ids are integer primary keys, returned as decimal strings, and never
 // reused. Times are stored as integer Unix milliseconds in UTC. Messages
 // with the same creation time are ordered by their X event id compared as a
-// number (by length, then byte by byte), which an index on created_at
-// serves up to the ties.
+// number (by length, then byte by byte), then by id. An outbound DM that is
+// not sent yet has a NULL event id, which sorts as the empty string, below
+// every event id. An index on created_at serves this order up to the ties.
 //
 // # Group commit
 //

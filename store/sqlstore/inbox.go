@@ -109,11 +109,8 @@ const claimSQL = `UPDATE inbox_events
 
 // Claim leases pending rows, oldest first; see store.Inbox.
 func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.Duration) ([]store.InboxItem, error) {
-	if limit < 1 {
-		return nil, fmt.Errorf("sqlstore: claim limit %d is less than 1: %w", limit, store.ErrInvalid)
-	}
-	if lease < time.Millisecond {
-		return nil, fmt.Errorf("sqlstore: lease %v is shorter than 1ms: %w", lease, store.ErrInvalid)
+	if err := checkClaim(limit, lease); err != nil {
+		return nil, err
 	}
 	var items []store.InboxItem
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
@@ -132,6 +129,18 @@ func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.D
 	}
 	slices.SortFunc(items, func(a, b store.InboxItem) int { return cmp.Compare(a.ID, b.ID) })
 	return items, nil
+}
+
+// checkClaim returns an error wrapping store.ErrInvalid when limit is below
+// 1 or lease is shorter than a millisecond.
+func checkClaim(limit int, lease time.Duration) error {
+	if limit < 1 {
+		return fmt.Errorf("sqlstore: claim limit %d is less than 1: %w", limit, store.ErrInvalid)
+	}
+	if lease < time.Millisecond {
+		return fmt.Errorf("sqlstore: lease %v is shorter than 1ms: %w", lease, store.ErrInvalid)
+	}
+	return nil
 }
 
 func scanClaimed(row rowScanner) (store.InboxItem, error) {

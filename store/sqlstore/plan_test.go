@@ -20,8 +20,11 @@ func TestQueryPlans(t *testing.T) {
 		{"claim", fmt.Sprintf(claimSQL, ""), []any{"w", 1, 1, 1, 10}, "inbox_events_claimable"},
 		{"conversations", "SELECT " + conversationColumns + " FROM conversations WHERE merchant_id = ? AND (last_message_at, id) < (?, ?) ORDER BY last_message_at DESC, id DESC LIMIT ?",
 			[]any{"m", 1, 1, 10}, "conversations_by_merchant"},
-		{"messages", "SELECT " + messageColumns + " FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, octet_length(x_event_id) DESC, x_event_id DESC LIMIT ?",
-			[]any{1, 10}, "messages_by_conversation"},
+		{"messages", "SELECT " + messageColumns + " FROM messages WHERE conversation_id = ? AND " + messageAfter + " ORDER BY " + messageOrder + " LIMIT ?",
+			[]any{1, 1, 1, "1", 1, 10}, "messages_by_conversation"},
+		{"claim outbox", fmt.Sprintf(claimOutboxSQL, ""), []any{"w", 1, 1, 1, 10}, "outbox_claimable"},
+		{"expire leases", expireRowsSQL, []any{"r", 1, 1}, "outbox_leases"},
+		{"echo match", oldestUnsentSQL, []any{1, "hello"}, "messages_unsent"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

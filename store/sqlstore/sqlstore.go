@@ -145,6 +145,7 @@ func wrap(op string, err error) error {
 		errors.Is(err, store.ErrConflict),
 		errors.Is(err, store.ErrInvalid),
 		errors.Is(err, store.ErrClosed),
+		errors.Is(err, store.ErrNotClaimed),
 		errors.Is(err, context.Canceled),
 		errors.Is(err, context.DeadlineExceeded):
 		return err

@@ -44,6 +44,9 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Contacts", func(t *testing.T) { runContacts(t, open) })
 	t.Run("Inbox", func(t *testing.T) { runInbox(t, open) })
 	t.Run("InboxConcurrency", func(t *testing.T) { runInboxConcurrency(t, open) })
+	t.Run("Outbox", func(t *testing.T) { runOutbox(t, open) })
+	t.Run("OutboxConcurrency", func(t *testing.T) { runOutboxConcurrency(t, open) })
+	t.Run("Echoes", func(t *testing.T) { runEchoes(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { runLifecycle(t, open) })
 }
 
