@@ -56,4 +56,76 @@
 //
 // Any other route returns 404: error code 34 under /1.1/ and the "Not Found"
 // problem JSON elsewhere.
+//
+// # Direct Messages
+//
+// Every registered user can send DMs to every other one, through these
+// endpoints, all in OAuth 1.0a user context:
+//
+//   - POST /2/dm_conversations/with/{participant_id}/messages,
+//     POST /2/dm_conversations/{dm_conversation_id}/messages and
+//     POST /2/dm_conversations (a group of 2 to 49 other participants)
+//     take {"text"} and/or {"attachments":[{"media_id"}]} and return 201
+//     {"data":{"dm_conversation_id","dm_event_id"}}.
+//   - GET /2/dm_events, GET /2/dm_conversations/with/{participant_id}/dm_events
+//     and GET /2/dm_conversations/{id}/dm_events list events newest first,
+//     with max_results (1 to 100, default 100), pagination_token,
+//     event_types, dm_event.fields, expansions (sender_id and
+//     participant_ids fill includes.users) and user.fields. meta.next_token
+//     is present only while more events remain.
+//   - GET /2/dm_events/{event_id} returns one event, and
+//     DELETE /2/dm_events/{event_id} deletes one the user sent, for that
+//     user only: {"data":{"deleted":true}}.
+//   - POST /1.1/direct_messages/events/new.json takes a message_create event
+//     with text, quick_reply, attachment and ctas, and returns it in the
+//     v1.1 shape. GET .../events/list.json (count up to 50, cursor),
+//     GET .../events/show.json?id= and DELETE .../events/destroy.json?id=
+//     (204) read and delete one-to-one messages.
+//   - POST /1.1/direct_messages/indicate_typing.json and mark_read.json take
+//     form parameters and return 204; Server.Indicators records them.
+//   - POST, GET and DELETE under /1.1/direct_messages/welcome_messages/
+//     (new, list, show, destroy) and .../welcome_messages/rules/ manage
+//     welcome messages and the one rule a user may have.
+//
+// Event ids are decimal strings above 2^53 that increase with every event,
+// and timestamps come from the server's clock. A one-to-one conversation id
+// is the two user ids joined by "-", the numerically smaller first. Events
+// older than 30 days by that clock are no longer listed. v2 and v1.1 share
+// the events, but v1.1 sees only one-to-one messages.
+//
+// An invalid v2 request gets X's invalid-request problem with an errors
+// array, and an unknown user or conversation gets X's resource-not-found
+// problem. A v1.1 request gets X's errors array with X's codes. The message
+// texts are the fake's own.
+//
+// SetDMRefusal makes a user reject DMs with v1.1 code 150 or 349, and
+// SetMessageRequestsBlocked makes a sender's DMs fail with code 476. The v2
+// sends get a 403 problem in these cases. WithEmptyPages makes listings
+// respond with an empty page and a next token before each page of events.
+//
+// # Inspecting and breaking DM sends
+//
+// Server.SentDMs lists every DM the server accepted, with sender, recipient
+// or conversation, text, media, quick replies, buttons, API generation, time
+// and event id. FailNextDM responds to the next send with a given status and
+// body instead of sending it. DropResponseAfterSend accepts the next send
+// and then closes the connection without a response, so a client can be
+// tested on a DM whose outcome it cannot know.
+//
+// # Rate limits
+//
+// Each DM endpoint belongs to a Group with per-user 15-minute, per-user
+// 24-hour and per-app 24-hour limits (Limits), counted in fixed windows that
+// reset at a whole second of the server's clock. Every authenticated
+// response of a DM endpoint carries x-rate-limit-limit, -remaining and
+// -reset (epoch seconds) for the 15-minute window, and x-user-limit-24hour-*
+// and x-app-limit-24hour-* where the group has those limits. A window whose
+// limit is zero is not enforced and has no headers.
+//
+// When a window is exhausted, the server responds with status 429 and X's
+// body, {"errors":[{"code":88,...}]} under /1.1/ and the "Too Many Requests"
+// problem JSON elsewhere, and sends nothing. The defaults are high enough
+// for tests that do not test rate limits. WithLimits, WithDMLimits and
+// SetLimits change them, and With429Reset makes 429 responses omit their
+// reset headers or state a reset in the past.
 package xtest

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log"
+	"strings"
 
 	"github.com/dghubble/oauth1"
 	"github.com/goodgo/xactivity/xtest"
@@ -56,4 +57,35 @@ func ExampleServer_Requests() {
 	req := srv.Requests()[0]
 	fmt.Println(resp.StatusCode, req.Method, req.Path, req.AuthError)
 	// Output: 401 GET /1.1/account/verify_credentials.json signature mismatch
+}
+
+func ExampleServer_SentDMs() {
+	srv := xtest.NewServer(xtest.WithDMLimits(xtest.Limits{PerUser15m: 1}))
+	defer srv.Close()
+	app, shop, err := srv.AddDemo()
+	if err != nil {
+		log.Fatal(err)
+	}
+	customer, err := srv.AddUser(app.ID, xtest.User{ID: "1470000000000000777", Username: "ana_cliente"})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	client := srv.Client(app, shop)
+	url := srv.URL() + "/2/dm_conversations/with/" + customer.ID + "/messages"
+	for range 2 {
+		resp, err := client.Post(url, "application/json", strings.NewReader(`{"text":"Your order has shipped"}`))
+		if err != nil {
+			log.Fatal(err)
+		}
+		resp.Body.Close()
+		fmt.Println(resp.StatusCode, resp.Header.Get("x-rate-limit-remaining"))
+	}
+	for _, dm := range srv.SentDMs() {
+		fmt.Println(dm.API, dm.ConversationID, dm.Text)
+	}
+	// Output:
+	// 201 0
+	// 429 0
+	// 2 1470000000000000001-1470000000000000777 Your order has shipped
 }

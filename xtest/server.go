@@ -29,6 +29,8 @@ type Server struct {
 	baseURL *url.URL
 
 	world  *world
+	dm     *dmState
+	limits *limiter
 	log    requestLog
 	nonces nonceCache
 	mux    *http.ServeMux
@@ -87,12 +89,15 @@ func New(opts ...Option) *Server {
 		now:    time.Now,
 		window: 5 * time.Minute,
 		world:  newWorld(),
+		dm:     newDMState(),
+		limits: newLimiter(),
 		mux:    http.NewServeMux(),
 	}
 	for _, opt := range opts {
 		opt(s)
 	}
 	s.routeUsers()
+	s.routeDMs()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errNotFound)
 	})
