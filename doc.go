@@ -35,4 +35,11 @@
 // The examples module (github.com/goodgo/xactivity/examples) assembles these
 // packages into a complete service, mktx-service, and an operators' CLI,
 // xactivity.
+//
+// # Errors
+//
+// The API clients return *APIError when X refuses a call, in either API
+// generation's error shape, and *RequestError when a call got no response.
+// IsPermanent and IsRetryable sort both into never-retry and retry-later;
+// on a 429, errors.As also finds the *ratelimit.Error with the reset time.
 package xactivity
