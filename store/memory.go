@@ -67,8 +67,8 @@ type memEvent struct {
 	event       InboxEvent
 	status      InboxStatus
 	attempts    int
-	availableAt int64 // Unix ms: retry time when pending, lease end when processing
-	owner       string
+	availableAt int64  // Unix ms: retry time when pending, lease end when processing
+	owner       string // the owner of the last claim, kept after settling
 	lastError   string
 }
 

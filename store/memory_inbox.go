@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 )
@@ -180,6 +181,7 @@ func (m *Memory) item(row *memEvent) InboxItem {
 		Body:       cloneBytes(d.body),
 		ReceivedAt: d.receivedAt,
 		Attempts:   row.attempts,
+		Lease:      Lease{ID: row.id, Owner: row.owner, Attempt: row.attempts},
 	}
 }
 
@@ -192,38 +194,50 @@ func (m *Memory) event(id int64) *memEvent {
 	return m.events[i]
 }
 
-// Complete marks a row done; see Inbox.
-func (m *Memory) Complete(ctx context.Context, id int64) error {
+// leasedEvent returns the inbox row that lease claimed if its status is one
+// of statuses and lease is its last claim. m.mu must be held.
+func (m *Memory) leasedEvent(lease Lease, statuses ...InboxStatus) (*memEvent, error) {
+	row := m.event(lease.ID)
+	switch {
+	case row == nil:
+		return nil, ErrNotFound
+	case row.owner != lease.Owner || row.attempts != lease.Attempt:
+		return nil, fmt.Errorf("store: inbox row %d is no longer held by attempt %d of %q: %w",
+			lease.ID, lease.Attempt, lease.Owner, ErrNotClaimed)
+	case !slices.Contains(statuses, row.status):
+		return nil, fmt.Errorf("store: inbox row %d is %s: %w", lease.ID, row.status, ErrNotClaimed)
+	}
+	return row, nil
+}
+
+// Complete marks a row done; see Inbox. The row keeps its owner and
+// attempt count, so a repeated Complete under the same lease finds it.
+func (m *Memory) Complete(ctx context.Context, lease Lease) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	row := m.event(id)
-	if row == nil {
-		return ErrNotFound
+	row, err := m.leasedEvent(lease, InboxProcessing, InboxDone)
+	if err != nil {
+		return err
 	}
 	row.status = InboxDone
-	row.owner = ""
 	return nil
 }
 
 // Fail records a processing error on a claimed row; see Inbox.
-func (m *Memory) Fail(ctx context.Context, id int64, reason string, retryAt time.Time, final bool) error {
+func (m *Memory) Fail(ctx context.Context, lease Lease, reason string, retryAt time.Time, final bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	row := m.event(id)
-	if row == nil {
-		return ErrNotFound
-	}
-	if row.status != InboxProcessing {
-		return nil
+	row, err := m.leasedEvent(lease, InboxProcessing)
+	if err != nil {
+		return err
 	}
 	row.lastError = reason
-	row.owner = ""
 	if final {
 		row.status = InboxFailed
 		return nil

@@ -33,9 +33,9 @@ type memOutbox struct {
 	content        string
 	quickReplies   []QuickReply
 	status         outboxStatus
-	availableAt    int64 // Unix ms
-	owner          string
-	leaseUntil     int64 // Unix ms, while sending
+	availableAt    int64  // Unix ms
+	owner          string // the owner of the last claim, kept after settling
+	leaseUntil     int64  // Unix ms, while sending
 	attempts       int
 	lastReason     string
 	queuedAt       time.Time
@@ -135,7 +135,6 @@ func (m *Memory) expireLeases(now int64) {
 			continue
 		}
 		row.status = outboxUnknown
-		row.owner = ""
 		row.lastReason = LeaseExpiredReason
 		m.setUnsentStatus(row, MessageUnknown, LeaseExpiredReason)
 	}
@@ -171,6 +170,7 @@ func (m *Memory) outboxItem(row *memOutbox) OutboxItem {
 		QuickReplies:   cloneQuickReplies(row.quickReplies),
 		Attempts:       row.attempts,
 		QueuedAt:       row.queuedAt,
+		Lease:          Lease{ID: row.id, Owner: row.owner, Attempt: row.attempts},
 	}
 }
 
@@ -192,59 +192,68 @@ func (m *Memory) ClaimOutboxItem(ctx context.Context, id int64, owner string, le
 	return m.outboxItem(row), nil
 }
 
-// sendingRow returns the row with the id if it is sending. m.mu must be
-// held.
-func (m *Memory) sendingRow(id int64) (*memOutbox, error) {
-	row := m.outbox[id]
+// leasedRow returns the outbox row that lease claimed if lease is its last
+// claim. m.mu must be held.
+func (m *Memory) leasedRow(lease Lease) (*memOutbox, error) {
+	row := m.outbox[lease.ID]
 	switch {
 	case row == nil:
 		return nil, ErrNotFound
-	case row.status != outboxSending:
-		return nil, fmt.Errorf("store: outbox row %d is %s: %w", id, row.status, ErrNotClaimed)
+	case row.owner != lease.Owner || row.attempts != lease.Attempt:
+		return nil, fmt.Errorf("store: outbox row %d is no longer held by attempt %d of %q: %w",
+			lease.ID, lease.Attempt, lease.Owner, ErrNotClaimed)
 	}
 	return row, nil
 }
 
+// sendingRow returns the outbox row that lease claimed if it is sending
+// under lease. m.mu must be held.
+func (m *Memory) sendingRow(lease Lease) (*memOutbox, error) {
+	row, err := m.leasedRow(lease)
+	if err == nil && row.status != outboxSending {
+		return nil, fmt.Errorf("store: outbox row %d is %s: %w", lease.ID, row.status, ErrNotClaimed)
+	}
+	return row, err
+}
+
 // MarkFailed settles a sending row as failed; see Outbox.
-func (m *Memory) MarkFailed(ctx context.Context, id int64, reason string) (Message, error) {
-	return m.settle(ctx, id, outboxFailed, MessageFailed, reason)
+func (m *Memory) MarkFailed(ctx context.Context, lease Lease, reason string) (Message, error) {
+	return m.settle(ctx, lease, outboxFailed, MessageFailed, reason)
 }
 
 // MarkUnknown settles a sending row as unknown; see Outbox.
-func (m *Memory) MarkUnknown(ctx context.Context, id int64, reason string) (Message, error) {
-	return m.settle(ctx, id, outboxUnknown, MessageUnknown, reason)
+func (m *Memory) MarkUnknown(ctx context.Context, lease Lease, reason string) (Message, error) {
+	return m.settle(ctx, lease, outboxUnknown, MessageUnknown, reason)
 }
 
-func (m *Memory) settle(ctx context.Context, id int64, status outboxStatus, msgStatus MessageStatus, reason string) (Message, error) {
+func (m *Memory) settle(ctx context.Context, lease Lease, status outboxStatus, msgStatus MessageStatus, reason string) (Message, error) {
 	if err := ctx.Err(); err != nil {
 		return Message{}, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	row, err := m.sendingRow(id)
+	row, err := m.sendingRow(lease)
 	if err != nil {
 		return Message{}, err
 	}
 	row.status = status
-	row.owner = ""
 	row.lastReason = reason
 	m.setUnsentStatus(row, msgStatus, reason)
 	return *m.messages[row.messageID], nil
 }
 
 // Reschedule returns a sending row to pending; see Outbox.
-func (m *Memory) Reschedule(ctx context.Context, id int64, at time.Time, reason string) error {
+func (m *Memory) Reschedule(ctx context.Context, lease Lease, at time.Time, reason string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	row, err := m.sendingRow(id)
+	row, err := m.sendingRow(lease)
 	if err != nil {
 		return err
 	}
 	row.status = outboxPending
-	row.owner = ""
 	row.availableAt = at.UnixMilli()
 	row.lastReason = reason
 	m.setUnsentStatus(row, MessageQueued, reason)
@@ -271,7 +280,7 @@ func (m *Memory) OutboxCounts(ctx context.Context) (pending, sending int, err er
 
 // MarkSent settles a row as sent, merging or exchanging messages as needed;
 // see Outbox.
-func (m *Memory) MarkSent(ctx context.Context, id int64, xEventID string, sentAt time.Time) (Message, error) {
+func (m *Memory) MarkSent(ctx context.Context, lease Lease, xEventID string, sentAt time.Time) (Message, error) {
 	if err := ctx.Err(); err != nil {
 		return Message{}, err
 	}
@@ -280,9 +289,9 @@ func (m *Memory) MarkSent(ctx context.Context, id int64, xEventID string, sentAt
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	row := m.outbox[id]
-	if row == nil {
-		return Message{}, ErrNotFound
+	row, err := m.leasedRow(lease)
+	if err != nil {
+		return Message{}, err
 	}
 	settleable := row.status == outboxSending || row.status == outboxUnknown
 	if msg := m.messages[row.messageID]; msg.XEventID == xEventID && (settleable || row.status == outboxSent) {
@@ -290,7 +299,7 @@ func (m *Memory) MarkSent(ctx context.Context, id int64, xEventID string, sentAt
 		return *msg, nil
 	}
 	if !settleable {
-		return Message{}, fmt.Errorf("store: outbox row %d is %s: %w", id, row.status, ErrNotClaimed)
+		return Message{}, fmt.Errorf("store: outbox row %d is %s: %w", row.id, row.status, ErrNotClaimed)
 	}
 	msg, err := m.sentMessage(row, xEventID, sentAt)
 	if err != nil {
@@ -302,7 +311,6 @@ func (m *Memory) MarkSent(ctx context.Context, id int64, xEventID string, sentAt
 
 func (row *memOutbox) settleSent() {
 	row.status = outboxSent
-	row.owner = ""
 }
 
 // sentMessage makes a message of the row's conversation carry xEventID as

@@ -24,6 +24,7 @@ type OutboxItem struct {
 	QuickReplies   []QuickReply // nil when the DM has none
 	Attempts       int          // claims so far, this one included
 	QueuedAt       time.Time    // when QueueMessage stored the row, by the store's clock
+	Lease          Lease        // this claim, for the settling calls; Lease.ID is ID
 }
 
 // LeaseExpiredReason is the StatusReason that ClaimOutbox gives a queued
@@ -39,11 +40,14 @@ const LeaseExpiredReason = "lease expired while sending"
 //
 // Outbox rows are pending (waiting for their time), sending (claimed under
 // a lease) or settled (sent, failed or unknown: no longer in the queue).
-// Settling calls act on sending rows. They return ErrNotFound when no row
-// has the id and ErrNotClaimed when the row is in another state; the
-// exceptions are stated on MarkSent. A sender whose lease has expired can
-// still settle its row until a ClaimOutbox settles it as unknown. Settling
-// never changes the status of a message that is already MessageSent.
+// The settling calls MarkSent, MarkFailed, MarkUnknown and Reschedule take
+// the Lease of the claim and act on a row that is sending under that lease.
+// They return ErrNotFound when no row has lease.ID, and ErrNotClaimed,
+// changing nothing, when the row is in another state or its current claim
+// is another one (see Lease); the exceptions are stated on MarkSent. A
+// sender whose lease has expired can still settle its row until a
+// ClaimOutbox settles it as unknown. Settling never changes the status of a
+// message that is already MessageSent.
 //
 // An echo is matched to a queued message by content (see RecordMessage), so
 // of two queued DMs with the same content in one conversation, the echo of
@@ -84,10 +88,15 @@ type Outbox interface {
 	// MarkSent settles a sending row as sent: its message gets status
 	// MessageSent, X's event id, sentAt as CreatedAt and an empty
 	// StatusReason, and the conversation's last message becomes the first
-	// message in Messages order again. It returns the row's message. It also
-	// accepts a row settled as unknown, because a late result resolves the
-	// doubt, and it is idempotent: for a sent row whose message carries
-	// xEventID it returns that message and nil.
+	// message in Messages order again. It returns the row's message.
+	//
+	// It also accepts a row that was settled as unknown under lease, by
+	// MarkUnknown or by a ClaimOutbox after the lease expired, because a
+	// late result resolves the doubt. The lease check still applies to such
+	// a row: an unknown row is never claimed again, so the claim whose send
+	// is in doubt stays its last claim, and that claim's lease still
+	// matches. MarkSent is idempotent: for a row sent under lease whose
+	// message carries xEventID it returns that message and nil.
 	//
 	// The echo of the DM can arrive before MarkSent, with content that X
 	// changed, and be recorded as its own message under xEventID. MarkSent
@@ -103,19 +112,20 @@ type Outbox interface {
 	// cannot be this row's DM: an inbound one, one in another conversation,
 	// one that another row was marked sent with, or another row's message
 	// with other content.
-	MarkSent(ctx context.Context, id int64, xEventID string, sentAt time.Time) (Message, error)
+	MarkSent(ctx context.Context, lease Lease, xEventID string, sentAt time.Time) (Message, error)
 	// MarkFailed settles a sending row for good: the message gets
 	// MessageFailed and reason (X's error text). It returns the row's
 	// message.
-	MarkFailed(ctx context.Context, id int64, reason string) (Message, error)
+	MarkFailed(ctx context.Context, lease Lease, reason string) (Message, error)
 	// MarkUnknown settles a sending row whose send may have reached X: the
 	// message gets MessageUnknown and reason until its echo arrives. It
 	// returns the row's message.
-	MarkUnknown(ctx context.Context, id int64, reason string) (Message, error)
+	MarkUnknown(ctx context.Context, lease Lease, reason string) (Message, error)
 	// Reschedule returns a sending row to pending, claimable at at, with
 	// reason recorded as the message's StatusReason (a 429 or a transient
 	// failure before the request reached X). The message stays queued.
-	Reschedule(ctx context.Context, id int64, at time.Time, reason string) error
+	// The lease's claim ends: a later claim of the row has a new Lease.
+	Reschedule(ctx context.Context, lease Lease, at time.Time, reason string) error
 	// OutboxCounts returns the number of pending and sending rows. A row
 	// whose lease has expired counts as sending until a ClaimOutbox settles
 	// it.

@@ -40,10 +40,12 @@ var (
 	ErrInvalid = errors.New("store: invalid argument")
 	// ErrClosed reports an Enqueue after Close.
 	ErrClosed = errors.New("store: closed")
-	// ErrNotClaimed reports that an outbox row is not in the state a
-	// settling call needs: it is still pending, or it was settled already
-	// as sent, failed or unknown. See Outbox.
-	ErrNotClaimed = errors.New("store: outbox row not claimed")
+	// ErrNotClaimed reports that a call that settles an inbox or outbox row
+	// was made under a Lease that is no longer the row's current claim. The
+	// row may have been claimed again, settled already or returned to
+	// pending, or the Lease names another owner or attempt. The call changed
+	// nothing.
+	ErrNotClaimed = errors.New("store: row not claimed under this lease")
 )
 
 // AccountStatus is the lifecycle state of a connected X account.
@@ -312,6 +314,26 @@ type EnqueueResult struct {
 	Duplicates int // events whose key was already in the inbox
 }
 
+// Lease identifies one claim of an inbox or outbox row. Claim, ClaimOutbox
+// and ClaimOutboxItem return it with each item, and every call that settles
+// the row takes it back, so that only the current claimer settles the row.
+//
+// Every claim counts an attempt, so (ID, Attempt) names one claim of one
+// row, even when the same owner claims the row again. A claim stays current
+// until the row is settled or returned to pending, or until another Claim
+// takes over an inbox row whose lease expired. The expiry alone does not
+// end a claim, so its claimer may still settle the row in the meantime.
+//
+// A settling call under a Lease whose claim has ended changes nothing and
+// returns ErrNotClaimed. The exceptions are a repeated Complete or MarkSent
+// that finds the row already settled the same way under the same Lease,
+// and MarkSent of an outbox row that its claim left unknown.
+type Lease struct {
+	ID      int64  // the row's id
+	Owner   string // the owner passed to the claim
+	Attempt int    // the row's attempt count after this claim
+}
+
 // InboxItem is a claimed inbox event with the body of its delivery.
 type InboxItem struct {
 	ID         int64
@@ -319,7 +341,8 @@ type InboxItem struct {
 	InboxEvent
 	Body       []byte
 	ReceivedAt time.Time
-	Attempts   int // claims so far, this one included
+	Attempts   int   // claims so far, this one included
+	Lease      Lease // this claim, for Complete and Fail; Lease.ID is ID
 }
 
 // Inbox is the durable queue of webhook events. Enqueue returns only after
@@ -339,21 +362,25 @@ type Inbox interface {
 	// Claim leases up to limit pending rows, oldest first (by ID), to owner
 	// for the lease duration, and counts an attempt on each. Rows in
 	// processing whose lease has expired are claimable again, so a crashed
-	// worker's rows are taken over. A pending row whose retry time (see Fail)
-	// is still in the future is not claimable. Concurrent claimers never get
-	// the same row under the same lease. It returns ErrInvalid when limit is
-	// below 1 or lease is shorter than a millisecond.
+	// worker's rows are taken over, and the earlier claim can no longer
+	// settle them. A pending row whose retry time (see Fail) is still in
+	// the future is not claimable. Concurrent claimers never get the same
+	// row under the same lease. It returns ErrInvalid when limit is below 1
+	// or lease is shorter than a millisecond.
 	Claim(ctx context.Context, owner string, limit int, lease time.Duration) ([]InboxItem, error)
-	// Complete marks a row done, whatever its state, so a worker whose lease
-	// expired can still settle the row it processed. It returns ErrNotFound
-	// when no row has the id.
-	Complete(ctx context.Context, id int64) error
-	// Fail records a processing error on a claimed row: the row becomes
-	// pending again, claimable at retryAt, or InboxFailed when final. A row
-	// that is not in processing (because it was completed or failed in the
-	// meantime) is left as it is and Fail returns nil. It returns ErrNotFound
-	// when no row has the id.
-	Fail(ctx context.Context, id int64, reason string, retryAt time.Time, final bool) error
+	// Complete marks the row that lease claimed done. A worker whose lease
+	// expired can still complete the row while no other Claim has taken it.
+	// Completing a row again under the same lease returns nil, so a call
+	// whose result was lost can be repeated. It returns ErrNotFound when no
+	// row has lease.ID, and ErrNotClaimed, changing nothing, when the row is
+	// not in processing under lease (see Lease).
+	Complete(ctx context.Context, lease Lease) error
+	// Fail records a processing error on the row that lease claimed: the row
+	// becomes pending again, claimable at retryAt, or InboxFailed when final.
+	// It returns ErrNotFound when no row has lease.ID, and ErrNotClaimed,
+	// changing nothing, when the row is not in processing under lease, for
+	// example because another worker claimed it after the lease expired.
+	Fail(ctx context.Context, lease Lease, reason string, retryAt time.Time, final bool) error
 	// InboxCounts returns the number of rows in each state, with every state
 	// present in the map, zero counts included. A row whose lease has expired
 	// counts as processing until it is claimed again.

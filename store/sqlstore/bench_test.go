@@ -2,8 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"path/filepath"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -15,12 +15,19 @@ import (
 // BenchmarkEnqueueParallel measures Enqueue throughput with many concurrent
 // callers, as a webhook server has them, on a SQLite file in a temporary
 // folder. Each delivery is the sample DM delivery with one new event key.
-// It runs with synchronous=NORMAL (SQLiteDSN) and synchronous=FULL.
+// It runs with synchronous=NORMAL (SQLiteDSN) and synchronous=FULL
+// (SQLiteDSNFull).
 func BenchmarkEnqueueParallel(b *testing.B) {
-	for _, mode := range []string{"NORMAL", "FULL"} {
-		b.Run("synchronous="+mode, func(b *testing.B) {
-			dsn := strings.Replace(tempDSN(b), "synchronous(NORMAL)", "synchronous("+mode+")", 1)
-			benchmarkEnqueue(b, dsn, 32)
+	modes := []struct {
+		name string
+		dsn  func(path string) string
+	}{
+		{"NORMAL", SQLiteDSN},
+		{"FULL", SQLiteDSNFull},
+	}
+	for _, mode := range modes {
+		b.Run("synchronous="+mode.name, func(b *testing.B) {
+			benchmarkEnqueue(b, mode.dsn(filepath.Join(b.TempDir(), "store.db")), 32)
 		})
 	}
 }

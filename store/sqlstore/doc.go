@@ -69,10 +69,9 @@
 //     SQLite checkpoints by default when the WAL reaches 1000 pages.
 //     Deliveries lost that way were already acknowledged, so X does not
 //     retry them; only a replay of the last 24 hours brings them back.
-//   - With synchronous=FULL (replace synchronous(NORMAL) in the data source
-//     name), SQLite syncs the WAL at every commit, so every committed
-//     transaction survives a power loss as far as the storage honours the
-//     sync. Group commit shares one sync among the deliveries of a batch,
+//   - With synchronous=FULL (open the database with SQLiteDSNFull), SQLite
+//     syncs the WAL at every commit, so every committed transaction
+//     survives a power loss as far as the storage honours the sync. Group commit shares one sync among the deliveries of a batch,
 //     which keeps the cost moderate; BenchmarkEnqueueParallel measures both
 //     settings.
 package sqlstore

@@ -105,7 +105,7 @@ const claimSQL = `UPDATE inbox_events
 		SELECT id FROM inbox_events
 		WHERE status IN ('pending', 'processing') AND available_at <= ?
 		ORDER BY id LIMIT ? %s)
-	RETURNING id, delivery_id, event_key, kind, for_user_id, attempts`
+	RETURNING id, delivery_id, event_key, kind, for_user_id, attempts, lease_owner`
 
 // Claim leases pending rows, oldest first; see store.Inbox.
 func (s *Store) Claim(ctx context.Context, owner string, limit int, lease time.Duration) ([]store.InboxItem, error) {
@@ -145,7 +145,8 @@ func checkClaim(limit int, lease time.Duration) error {
 
 func scanClaimed(row rowScanner) (store.InboxItem, error) {
 	var it store.InboxItem
-	err := row.Scan(&it.ID, &it.DeliveryID, &it.Key, &it.Kind, &it.ForUserID, &it.Attempts)
+	err := row.Scan(&it.ID, &it.DeliveryID, &it.Key, &it.Kind, &it.ForUserID, &it.Attempts, &it.Lease.Owner)
+	it.Lease.ID, it.Lease.Attempt = it.ID, it.Attempts
 	return it, err
 }
 
@@ -182,47 +183,75 @@ func (s *Store) addBodies(ctx context.Context, tx *sql.Tx, items []store.InboxIt
 	return nil
 }
 
+// The settling statements change a row only while it is in processing
+// under the caller's lease. Settled rows keep lease_owner and attempts,
+// which name their last claim.
+const (
+	completeSQL = `UPDATE inbox_events SET status = 'done', updated_at = ?
+	WHERE id = ? AND status = 'processing' AND lease_owner = ? AND attempts = ?`
+	failSQL = `UPDATE inbox_events SET status = ?, available_at = ?, last_error = ?, updated_at = ?
+	WHERE id = ? AND status = 'processing' AND lease_owner = ? AND attempts = ?`
+)
+
 // Complete marks a row done; see store.Inbox.
-func (s *Store) Complete(ctx context.Context, id int64) error {
+func (s *Store) Complete(ctx context.Context, lease store.Lease) error {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(
-			"UPDATE inbox_events SET status = 'done', lease_owner = '', updated_at = ? WHERE id = ?"),
-			s.nowMillis(), id)
-		return notFoundIfNone(res, err)
+		res, err := tx.ExecContext(ctx, s.q(completeSQL), s.nowMillis(), lease.ID, lease.Owner, lease.Attempt)
+		if n, err := rowsAffected(res, err); err != nil || n == 1 {
+			return err
+		}
+		return s.unsettledInbox(ctx, tx, lease, true)
 	})
 	return wrap("complete inbox event", err)
 }
 
 // Fail records a processing error on a claimed row; see store.Inbox.
-func (s *Store) Fail(ctx context.Context, id int64, reason string, retryAt time.Time, final bool) error {
+func (s *Store) Fail(ctx context.Context, lease store.Lease, reason string, retryAt time.Time, final bool) error {
 	status := store.InboxPending
 	if final {
 		status = store.InboxFailed
 	}
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q(`UPDATE inbox_events
-			SET status = ?, available_at = ?, last_error = ?, lease_owner = '', updated_at = ?
-			WHERE id = ? AND status = 'processing'`),
-			status, retryAt.UnixMilli(), reason, s.nowMillis(), id)
-		if err := notFoundIfNone(res, err); !errors.Is(err, store.ErrNotFound) {
+		res, err := tx.ExecContext(ctx, s.q(failSQL),
+			status, retryAt.UnixMilli(), reason, s.nowMillis(), lease.ID, lease.Owner, lease.Attempt)
+		if n, err := rowsAffected(res, err); err != nil || n == 1 {
 			return err
 		}
-		// The row is not in processing: report whether it exists at all.
-		return exists(tx.QueryRowContext(ctx, s.q("SELECT 1 FROM inbox_events WHERE id = ?"), id))
+		return s.unsettledInbox(ctx, tx, lease, false)
 	})
 	return wrap("fail inbox event", err)
 }
 
-// notFoundIfNone returns store.ErrNotFound when a statement changed no row.
-func notFoundIfNone(res sql.Result, err error) error {
-	if err != nil {
-		return err
-	}
-	n, err := res.RowsAffected()
-	if err == nil && n == 0 {
+// unsettledInbox returns the error for a settling statement that changed
+// no row: store.ErrNotFound when no row has the id, nil when doneOK is set
+// and the row is already done under lease, and store.ErrNotClaimed
+// otherwise.
+func (s *Store) unsettledInbox(ctx context.Context, tx *sql.Tx, lease store.Lease, doneOK bool) error {
+	var status store.InboxStatus
+	var owner string
+	var attempts int
+	err := tx.QueryRowContext(ctx, s.q("SELECT status, lease_owner, attempts FROM inbox_events WHERE id = ?"),
+		lease.ID).Scan(&status, &owner, &attempts)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
 		return store.ErrNotFound
+	case err != nil:
+		return err
+	case owner != lease.Owner || attempts != lease.Attempt:
+		return fmt.Errorf("sqlstore: inbox row %d is no longer held by attempt %d of %q: %w",
+			lease.ID, lease.Attempt, lease.Owner, store.ErrNotClaimed)
+	case doneOK && status == store.InboxDone:
+		return nil
 	}
-	return err
+	return fmt.Errorf("sqlstore: inbox row %d is %s: %w", lease.ID, status, store.ErrNotClaimed)
+}
+
+// rowsAffected returns the number of rows a statement changed.
+func rowsAffected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // InboxCounts returns the number of rows in each state; see store.Inbox.

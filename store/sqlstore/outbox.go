@@ -24,7 +24,7 @@ const (
 )
 
 const outboxItemColumns = "id, message_id, conversation_id, account_id, merchant_id, recipient_id, " +
-	"content, quick_replies, attempts, created_at, available_at"
+	"content, quick_replies, attempts, lease_owner, created_at, available_at"
 
 // quickReply is the JSON form of a store.QuickReply in outbox.quick_replies.
 type quickReply struct {
@@ -71,7 +71,7 @@ func scanClaimedRow(row rowScanner) (claimedRow, error) {
 	var messageID, convID, accountID, queued int64
 	var replies string
 	err := row.Scan(&r.item.ID, &messageID, &convID, &accountID, &r.item.MerchantID, &r.item.RecipientID,
-		&r.item.Content, &replies, &r.item.Attempts, &queued, &r.availableAt)
+		&r.item.Content, &replies, &r.item.Attempts, &r.item.Lease.Owner, &queued, &r.availableAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return claimedRow{}, store.ErrNotFound
 	}
@@ -82,6 +82,7 @@ func scanClaimedRow(row rowScanner) (claimedRow, error) {
 	r.item.ConversationID = formatID(convID)
 	r.item.AccountID = formatID(accountID)
 	r.item.QueuedAt = fromMillis(queued)
+	r.item.Lease.ID, r.item.Lease.Attempt = r.item.ID, r.item.Attempts
 	r.item.QuickReplies, err = decodeQuickReplies(replies)
 	return r, err
 }
@@ -173,12 +174,14 @@ const claimOutboxSQL = `UPDATE outbox
 
 // Statements that settle, as unknown, the sending rows whose lease ended
 // at or before a time, and the messages of those rows that are still
-// queued. The messages go first, while their rows are still sending.
+// queued. The messages go first, while their rows are still sending. The
+// rows keep lease_owner and attempts, so the late MarkSent of the expired
+// claim still matches them.
 const (
 	expireMessagesSQL = `UPDATE messages SET status = 'unknown', status_reason = ?
 	WHERE status = 'queued' AND id IN (
 		SELECT message_id FROM outbox WHERE status = 'sending' AND lease_until <= ?)`
-	expireRowsSQL = `UPDATE outbox SET status = 'unknown', lease_owner = '', last_reason = ?, updated_at = ?
+	expireRowsSQL = `UPDATE outbox SET status = 'unknown', last_reason = ?, updated_at = ?
 	WHERE status = 'sending' AND lease_until <= ?`
 )
 
@@ -237,29 +240,56 @@ func (s *Store) ClaimOutboxItem(ctx context.Context, id int64, owner string, lea
 // outboxRow is the part of an outbox row that settling reads.
 type outboxRow struct {
 	id, messageID, conversationID, accountID int64
-	status, lastReason                       string
+	status, lastReason, leaseOwner           string
+	attempts                                 int
 }
 
 // readOutboxRow returns the outbox row that matches where, a condition on
 // one argument, or store.ErrNotFound.
 func (s *Store) readOutboxRow(ctx context.Context, tx *sql.Tx, where string, arg int64) (outboxRow, error) {
 	var r outboxRow
-	err := tx.QueryRowContext(ctx, s.q("SELECT id, message_id, conversation_id, account_id, status, last_reason "+
-		"FROM outbox WHERE "+where+" "+s.dialect.rowLock), arg).
-		Scan(&r.id, &r.messageID, &r.conversationID, &r.accountID, &r.status, &r.lastReason)
+	err := tx.QueryRowContext(ctx, s.q("SELECT id, message_id, conversation_id, account_id, status, last_reason, "+
+		"lease_owner, attempts FROM outbox WHERE "+where+" "+s.dialect.rowLock), arg).
+		Scan(&r.id, &r.messageID, &r.conversationID, &r.accountID, &r.status, &r.lastReason, &r.leaseOwner, &r.attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return outboxRow{}, store.ErrNotFound
 	}
 	return r, err
 }
 
-// sendingRow returns the row with the id if it is sending.
-func (s *Store) sendingRow(ctx context.Context, tx *sql.Tx, id int64) (outboxRow, error) {
-	r, err := s.readOutboxRow(ctx, tx, "id = ?", id)
-	if err == nil && r.status != outboxSending {
-		return outboxRow{}, fmt.Errorf("sqlstore: outbox row %d is %s: %w", id, r.status, store.ErrNotClaimed)
+// leasedRow returns the outbox row that lease claimed if lease is its last
+// claim, whatever the row's status.
+func (s *Store) leasedRow(ctx context.Context, tx *sql.Tx, lease store.Lease) (outboxRow, error) {
+	r, err := s.readOutboxRow(ctx, tx, "id = ?", lease.ID)
+	if err == nil && (r.leaseOwner != lease.Owner || r.attempts != lease.Attempt) {
+		return outboxRow{}, fmt.Errorf("sqlstore: outbox row %d is no longer held by attempt %d of %q: %w",
+			lease.ID, lease.Attempt, lease.Owner, store.ErrNotClaimed)
 	}
 	return r, err
+}
+
+// sendingRow returns the outbox row that lease claimed if it is sending
+// under lease.
+func (s *Store) sendingRow(ctx context.Context, tx *sql.Tx, lease store.Lease) (outboxRow, error) {
+	r, err := s.leasedRow(ctx, tx, lease)
+	if err == nil && r.status != outboxSending {
+		return outboxRow{}, fmt.Errorf("sqlstore: outbox row %d is %s: %w", lease.ID, r.status, store.ErrNotClaimed)
+	}
+	return r, err
+}
+
+// updateLeased runs an UPDATE of the outbox row that lease claimed, whose
+// WHERE clause ends with "id = ? AND lease_owner = ? AND attempts = ?", so
+// that it changes the row only under lease even without the row lock that
+// leasedRow takes. It returns store.ErrNotClaimed when no row changed.
+func (s *Store) updateLeased(ctx context.Context, tx *sql.Tx, lease store.Lease, query string, args ...any) error {
+	args = append(args, lease.ID, lease.Owner, lease.Attempt)
+	n, err := rowsAffected(tx.ExecContext(ctx, s.q(query), args...))
+	if err == nil && n != 1 {
+		return fmt.Errorf("sqlstore: outbox row %d changed under attempt %d of %q: %w",
+			lease.ID, lease.Attempt, lease.Owner, store.ErrNotClaimed)
+	}
+	return err
 }
 
 // setUnsentStatus sets the status and reason of the message unless it is
@@ -273,25 +303,25 @@ func (s *Store) setUnsentStatus(ctx context.Context, tx *sql.Tx, id int64, statu
 }
 
 // MarkFailed settles a sending row as failed; see store.Outbox.
-func (s *Store) MarkFailed(ctx context.Context, id int64, reason string) (store.Message, error) {
-	return s.settle(ctx, id, outboxFailed, store.MessageFailed, reason)
+func (s *Store) MarkFailed(ctx context.Context, lease store.Lease, reason string) (store.Message, error) {
+	return s.settle(ctx, lease, outboxFailed, store.MessageFailed, reason)
 }
 
 // MarkUnknown settles a sending row as unknown; see store.Outbox.
-func (s *Store) MarkUnknown(ctx context.Context, id int64, reason string) (store.Message, error) {
-	return s.settle(ctx, id, outboxUnknown, store.MessageUnknown, reason)
+func (s *Store) MarkUnknown(ctx context.Context, lease store.Lease, reason string) (store.Message, error) {
+	return s.settle(ctx, lease, outboxUnknown, store.MessageUnknown, reason)
 }
 
-func (s *Store) settle(ctx context.Context, id int64, status string, msgStatus store.MessageStatus, reason string) (store.Message, error) {
+func (s *Store) settle(ctx context.Context, lease store.Lease, status string, msgStatus store.MessageStatus, reason string) (store.Message, error) {
 	var msg store.Message
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		row, err := s.sendingRow(ctx, tx, id)
+		row, err := s.sendingRow(ctx, tx, lease)
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox
-			SET status = ?, lease_owner = '', last_reason = ?, updated_at = ? WHERE id = ?`),
-			status, reason, s.nowMillis(), id)
+		err = s.updateLeased(ctx, tx, lease, `UPDATE outbox SET status = ?, last_reason = ?, updated_at = ?
+			WHERE status = 'sending' AND id = ? AND lease_owner = ? AND attempts = ?`,
+			status, reason, s.nowMillis())
 		if err != nil {
 			return err
 		}
@@ -302,16 +332,16 @@ func (s *Store) settle(ctx context.Context, id int64, status string, msgStatus s
 }
 
 // Reschedule returns a sending row to pending; see store.Outbox.
-func (s *Store) Reschedule(ctx context.Context, id int64, at time.Time, reason string) error {
+func (s *Store) Reschedule(ctx context.Context, lease store.Lease, at time.Time, reason string) error {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		row, err := s.sendingRow(ctx, tx, id)
+		row, err := s.sendingRow(ctx, tx, lease)
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, s.q(`UPDATE outbox
-			SET status = 'pending', available_at = ?, lease_owner = '', last_reason = ?, updated_at = ?
-			WHERE id = ?`),
-			at.UnixMilli(), reason, s.nowMillis(), id)
+		err = s.updateLeased(ctx, tx, lease, `UPDATE outbox
+			SET status = 'pending', available_at = ?, last_reason = ?, updated_at = ?
+			WHERE status = 'sending' AND id = ? AND lease_owner = ? AND attempts = ?`,
+			at.UnixMilli(), reason, s.nowMillis())
 		if err != nil {
 			return err
 		}

@@ -12,21 +12,21 @@ import (
 
 // MarkSent settles a row as sent, merging or exchanging messages as needed;
 // see store.Outbox.
-func (s *Store) MarkSent(ctx context.Context, id int64, xEventID string, sentAt time.Time) (store.Message, error) {
+func (s *Store) MarkSent(ctx context.Context, lease store.Lease, xEventID string, sentAt time.Time) (store.Message, error) {
 	if xEventID == "" {
 		return store.Message{}, fmt.Errorf("sqlstore: MarkSent needs an X event id: %w", store.ErrInvalid)
 	}
 	var msg store.Message
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		msg, err = s.markSent(ctx, tx, id, xEventID, sentAt.UnixMilli())
+		msg, err = s.markSent(ctx, tx, lease, xEventID, sentAt.UnixMilli())
 		return err
 	})
 	return msg, wrap("mark outbox row sent", err)
 }
 
-func (s *Store) markSent(ctx context.Context, tx *sql.Tx, id int64, xEventID string, sentAt int64) (store.Message, error) {
-	row, err := s.readOutboxRow(ctx, tx, "id = ?", id)
+func (s *Store) markSent(ctx context.Context, tx *sql.Tx, lease store.Lease, xEventID string, sentAt int64) (store.Message, error) {
+	row, err := s.leasedRow(ctx, tx, lease)
 	if err != nil {
 		return store.Message{}, err
 	}
@@ -36,16 +36,16 @@ func (s *Store) markSent(ctx context.Context, tx *sql.Tx, id int64, xEventID str
 	}
 	settleable := row.status == outboxSending || row.status == outboxUnknown
 	if msg.XEventID == xEventID && (settleable || row.status == outboxSent) {
-		return msg, s.settleSent(ctx, tx, id)
+		return msg, s.settleSent(ctx, tx, lease)
 	}
 	if !settleable {
-		return store.Message{}, fmt.Errorf("sqlstore: outbox row %d is %s: %w", id, row.status, store.ErrNotClaimed)
+		return store.Message{}, fmt.Errorf("sqlstore: outbox row %d is %s: %w", row.id, row.status, store.ErrNotClaimed)
 	}
 	msg, err = s.sentMessage(ctx, tx, row, msg, xEventID, sentAt)
 	if err != nil {
 		return store.Message{}, err
 	}
-	return msg, s.settleSent(ctx, tx, id)
+	return msg, s.settleSent(ctx, tx, lease)
 }
 
 func (s *Store) message(ctx context.Context, tx *sql.Tx, id int64) (store.Message, error) {
@@ -53,10 +53,10 @@ func (s *Store) message(ctx context.Context, tx *sql.Tx, id int64) (store.Messag
 	return scanMessage(row)
 }
 
-func (s *Store) settleSent(ctx context.Context, tx *sql.Tx, id int64) error {
-	_, err := tx.ExecContext(ctx, s.q("UPDATE outbox SET status = 'sent', lease_owner = '', updated_at = ? WHERE id = ?"),
-		s.nowMillis(), id)
-	return err
+func (s *Store) settleSent(ctx context.Context, tx *sql.Tx, lease store.Lease) error {
+	return s.updateLeased(ctx, tx, lease, `UPDATE outbox SET status = 'sent', updated_at = ?
+		WHERE status IN ('sending', 'unknown', 'sent') AND id = ? AND lease_owner = ? AND attempts = ?`,
+		s.nowMillis())
 }
 
 // sentMessage makes a message of the row's conversation carry xEventID as

@@ -61,10 +61,33 @@ func TestSQLiteConformance(t *testing.T) {
 }
 
 func TestSQLiteDSNPragmas(t *testing.T) {
-	db := openDB(t, tempDSN(t))
+	tests := []struct {
+		name        string
+		dsn         func(path string) string
+		synchronous string
+	}{
+		{"SQLiteDSN", SQLiteDSN, "1"},         // NORMAL
+		{"SQLiteDSNFull", SQLiteDSNFull, "2"}, // FULL
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := openDB(t, tt.dsn(filepath.Join(t.TempDir(), "store.db")))
+			wantPragmas(t, db, map[string]string{
+				"journal_mode": "wal",
+				"synchronous":  tt.synchronous,
+				"foreign_keys": "1",
+				"busy_timeout": "5000",
+			})
+		})
+	}
+}
+
+// wantPragmas checks the pragmas on several connections of db at once, so
+// that each query runs on a different connection and every connection is
+// checked.
+func wantPragmas(t *testing.T, db *sql.DB, want map[string]string) {
+	t.Helper()
 	ctx := context.Background()
-	// Hold several connections at once, so that each query below runs on
-	// a different one and every connection is checked.
 	var conns []*sql.Conn
 	for range 3 {
 		conn, err := db.Conn(ctx)
@@ -74,23 +97,14 @@ func TestSQLiteDSNPragmas(t *testing.T) {
 		defer conn.Close()
 		conns = append(conns, conn)
 	}
-	tests := []struct {
-		pragma string
-		want   string
-	}{
-		{"journal_mode", "wal"},
-		{"synchronous", "1"}, // NORMAL
-		{"foreign_keys", "1"},
-		{"busy_timeout", "5000"},
-	}
 	for i, conn := range conns {
-		for _, tt := range tests {
+		for pragma, value := range want {
 			var got string
-			if err := conn.QueryRowContext(ctx, "PRAGMA "+tt.pragma).Scan(&got); err != nil {
-				t.Fatalf("connection %d: PRAGMA %s: %v", i, tt.pragma, err)
+			if err := conn.QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+				t.Fatalf("connection %d: PRAGMA %s: %v", i, pragma, err)
 			}
-			if got != tt.want {
-				t.Errorf("connection %d: PRAGMA %s = %q, want %q", i, tt.pragma, got, tt.want)
+			if got != value {
+				t.Errorf("connection %d: PRAGMA %s = %q, want %q", i, pragma, got, value)
 			}
 		}
 	}

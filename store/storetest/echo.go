@@ -28,7 +28,7 @@ func (f *fixture) echo(a store.Account, participant, eventID, content string, at
 
 func (f *fixture) markSent(m store.Message, eventID string, at time.Duration) store.Message {
 	f.t.Helper()
-	got, err := f.s.MarkSent(f.ctx, rowID(f.t, m), eventID, startTime.Add(at))
+	got, err := f.s.MarkSent(f.ctx, f.lease(m), eventID, startTime.Add(at))
 	mustNoError(f.t, "MarkSent "+eventID, err)
 	return got
 }
@@ -88,7 +88,7 @@ func runEchoes(t *testing.T, open Opener) {
 		convID := f.conversation(a, "555")
 		m := f.queue("m1", convID, "hello")
 		f.claimItem(m)
-		_, err := f.s.MarkUnknown(f.ctx, rowID(t, m), "timeout")
+		_, err := f.s.MarkUnknown(f.ctx, f.lease(m), "timeout")
 		mustNoError(t, "MarkUnknown", err)
 		got, inserted := f.echo(a, "555", "2001", "hello", time.Second)
 		wantInserted(t, "echo", inserted, false)
@@ -244,7 +244,7 @@ func testCrossedEchoFailed(open Opener) func(t *testing.T) {
 		f.claimItem(m1)
 		f.claimItem(m2)
 		f.echo(a, "555", "2002", "ok", time.Second)
-		failed, err := f.s.MarkFailed(f.ctx, rowID(t, m1), "refused")
+		failed, err := f.s.MarkFailed(f.ctx, f.lease(m1), "refused")
 		mustNoError(t, "MarkFailed of row 1", err)
 		wantEqual(t, "row 1's message after MarkFailed", failed.Status, store.MessageSent)
 
@@ -293,12 +293,12 @@ func testMarkSentForeignID(open Opener) func(t *testing.T) {
 		m2 := f.queue("m1", convID, "two")
 		f.claimItem(m1)
 		f.claimItem(m2)
-		_, err := f.s.MarkSent(f.ctx, rowID(t, m1), "2009", startTime)
+		_, err := f.s.MarkSent(f.ctx, f.lease(m1), "2009", startTime)
 		wantError(t, "MarkSent with an event id of another conversation", err, store.ErrInvalid)
-		_, err = f.s.MarkSent(f.ctx, rowID(t, m1), "1555", startTime)
+		_, err = f.s.MarkSent(f.ctx, f.lease(m1), "1555", startTime)
 		wantError(t, "MarkSent with the event id of an inbound message", err, store.ErrInvalid)
 		f.markSent(m1, "2001", 0)
-		_, err = f.s.MarkSent(f.ctx, rowID(t, m2), "2001", startTime)
+		_, err = f.s.MarkSent(f.ctx, f.lease(m2), "2001", startTime)
 		wantError(t, "MarkSent with the event id of another row", err, store.ErrInvalid)
 		f.wantOutboxCounts(0, 1)
 		wantEqual(t, "row 2's message", f.messages("m1", convID)[1], m2)

@@ -28,7 +28,12 @@ func (f *fixture) enqueue(d store.Delivery) store.EnqueueResult {
 
 func (f *fixture) claim(limit int, lease time.Duration) []store.InboxItem {
 	f.t.Helper()
-	items, err := f.s.Claim(f.ctx, "worker", limit, lease)
+	return f.claimAs("worker", limit, lease)
+}
+
+func (f *fixture) claimAs(owner string, limit int, lease time.Duration) []store.InboxItem {
+	f.t.Helper()
+	items, err := f.s.Claim(f.ctx, owner, limit, lease)
 	mustNoError(f.t, "Claim", err)
 	return items
 }
@@ -96,8 +101,10 @@ func runInbox(t *testing.T, open Opener) {
 		later := f.enqueue(store.Delivery{Body: []byte("b2"), Events: []store.InboxEvent{{Key: "k2"}}})
 		items := f.claim(5, time.Minute)
 		want := []store.InboxItem{
-			{ID: items[0].ID, DeliveryID: res.DeliveryID, InboxEvent: d.Events[0], Body: []byte("body"), ReceivedAt: millis(startTime), Attempts: 1},
-			{ID: items[1].ID, DeliveryID: later.DeliveryID, InboxEvent: store.InboxEvent{Key: "k2"}, Body: []byte("b2"), ReceivedAt: millis(startTime), Attempts: 1},
+			{ID: items[0].ID, DeliveryID: res.DeliveryID, InboxEvent: d.Events[0], Body: []byte("body"), ReceivedAt: millis(startTime), Attempts: 1,
+				Lease: store.Lease{ID: items[0].ID, Owner: "worker", Attempt: 1}},
+			{ID: items[1].ID, DeliveryID: later.DeliveryID, InboxEvent: store.InboxEvent{Key: "k2"}, Body: []byte("b2"), ReceivedAt: millis(startTime), Attempts: 1,
+				Lease: store.Lease{ID: items[1].ID, Owner: "worker", Attempt: 1}},
 		}
 		wantEqual(t, "claimed items", items, want)
 		f.wantCounts(0, 2, 0, 0)
@@ -146,16 +153,17 @@ func testComplete(open Opener) func(t *testing.T) {
 		f := newFixture(t, open)
 		f.enqueue(delivery("1", "a", "b"))
 		items := f.claim(2, time.Minute)
-		mustNoError(t, "Complete", f.s.Complete(f.ctx, items[0].ID))
-		mustNoError(t, "Complete again", f.s.Complete(f.ctx, items[0].ID))
+		mustNoError(t, "Complete", f.s.Complete(f.ctx, items[0].Lease))
+		mustNoError(t, "Complete again", f.s.Complete(f.ctx, items[0].Lease))
 		f.wantCounts(0, 1, 1, 0)
 		f.clock.Advance(time.Hour)
 		wantEqual(t, "claim after completion", keysOf(f.claim(10, time.Minute)), []string{"b"})
-		wantError(t, "Complete unknown", f.s.Complete(f.ctx, items[1].ID+1000), store.ErrNotFound)
-		err := f.s.Fail(f.ctx, items[0].ID, "late", startTime, false)
-		mustNoError(t, "Fail of a done row", err)
+		unknown := store.Lease{ID: items[1].ID + 1000, Owner: "worker", Attempt: 1}
+		wantError(t, "Complete unknown", f.s.Complete(f.ctx, unknown), store.ErrNotFound)
+		err := f.s.Fail(f.ctx, items[0].Lease, "late", startTime, false)
+		wantError(t, "Fail of a done row", err, store.ErrNotClaimed)
 		f.wantCounts(0, 1, 1, 0)
-		wantError(t, "Fail unknown", f.s.Fail(f.ctx, items[1].ID+1000, "x", startTime, false), store.ErrNotFound)
+		wantError(t, "Fail unknown", f.s.Fail(f.ctx, unknown, "x", startTime, false), store.ErrNotFound)
 	}
 }
 
@@ -165,7 +173,7 @@ func testFailRetry(open Opener) func(t *testing.T) {
 		f.enqueue(delivery("1", "a", "b"))
 		items := f.claim(1, time.Minute)
 		retryAt := f.clock.Now().Add(time.Minute)
-		mustNoError(t, "Fail", f.s.Fail(f.ctx, items[0].ID, "x api unavailable", retryAt, false))
+		mustNoError(t, "Fail", f.s.Fail(f.ctx, items[0].Lease, "x api unavailable", retryAt, false))
 		f.wantCounts(2, 0, 0, 0)
 		wantEqual(t, "claim before retry time", keysOf(f.claim(10, time.Hour)), []string{"b"})
 		f.clock.Advance(time.Minute)
@@ -180,7 +188,7 @@ func testFailFinal(open Opener) func(t *testing.T) {
 		f := newFixture(t, open)
 		f.enqueue(delivery("1", "a"))
 		items := f.claim(1, time.Minute)
-		mustNoError(t, "Fail", f.s.Fail(f.ctx, items[0].ID, "bad event", time.Time{}, true))
+		mustNoError(t, "Fail", f.s.Fail(f.ctx, items[0].Lease, "bad event", time.Time{}, true))
 		f.wantCounts(0, 0, 0, 1)
 		f.clock.Advance(24 * time.Hour)
 		wantEqual(t, "claim after final failure", keysOf(f.claim(10, time.Minute)), []string{})

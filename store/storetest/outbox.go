@@ -40,17 +40,45 @@ func rowID(t *testing.T, m store.Message) int64 {
 
 func (f *fixture) claimOutbox(limit int, lease time.Duration) []store.OutboxItem {
 	f.t.Helper()
-	items, err := f.s.ClaimOutbox(f.ctx, "sender", limit, lease)
+	return f.claimOutboxAs("sender", limit, lease)
+}
+
+// claimOutboxAs claims due outbox rows for owner and records their leases.
+func (f *fixture) claimOutboxAs(owner string, limit int, lease time.Duration) []store.OutboxItem {
+	f.t.Helper()
+	items, err := f.s.ClaimOutbox(f.ctx, owner, limit, lease)
 	mustNoError(f.t, "ClaimOutbox", err)
+	for _, it := range items {
+		f.leases[it.ID] = it.Lease
+	}
 	return items
 }
 
 // claimItem claims the row of a queued message for a minute.
 func (f *fixture) claimItem(m store.Message) store.OutboxItem {
 	f.t.Helper()
-	it, err := f.s.ClaimOutboxItem(f.ctx, rowID(f.t, m), "sender", time.Minute)
+	return f.claimItemAs("sender", m, time.Minute)
+}
+
+// claimItemAs claims the row of a queued message for owner and records its
+// lease.
+func (f *fixture) claimItemAs(owner string, m store.Message, lease time.Duration) store.OutboxItem {
+	f.t.Helper()
+	it, err := f.s.ClaimOutboxItem(f.ctx, rowID(f.t, m), owner, lease)
 	mustNoError(f.t, "ClaimOutboxItem "+m.ID, err)
+	f.leases[it.ID] = it.Lease
 	return it
+}
+
+// lease returns the lease of the last claim of m's outbox row that the
+// claim helpers made.
+func (f *fixture) lease(m store.Message) store.Lease {
+	f.t.Helper()
+	l, ok := f.leases[rowID(f.t, m)]
+	if !ok {
+		f.t.Fatalf("the outbox row of message %s was not claimed", m.ID)
+	}
+	return l
 }
 
 func (f *fixture) wantOutboxCounts(pending, sending int) {
@@ -153,7 +181,7 @@ func runOutbox(t *testing.T, open Opener) {
 		a := f.connect("m1", "100", "shop")
 		m := f.queue("m1", f.conversation(a, "555"), "hello")
 		f.claimItem(m)
-		got, err := f.s.MarkUnknown(f.ctx, rowID(t, m), "timeout after sending")
+		got, err := f.s.MarkUnknown(f.ctx, f.lease(m), "timeout after sending")
 		mustNoError(t, "MarkUnknown", err)
 		m.Status, m.StatusReason = store.MessageUnknown, "timeout after sending"
 		wantEqual(t, "message", got, m)
@@ -171,7 +199,7 @@ func runOutbox(t *testing.T, open Opener) {
 		f.wantOutboxCounts(0, 0)
 		_, err := f.s.ClaimOutboxItem(f.ctx, rowID(t, m), "w", time.Minute)
 		wantError(t, "ClaimOutboxItem after delete", err, store.ErrNotFound)
-		_, err = f.s.MarkSent(f.ctx, rowID(t, m), "2001", startTime)
+		_, err = f.s.MarkSent(f.ctx, store.Lease{ID: rowID(t, m), Owner: "w", Attempt: 1}, "2001", startTime)
 		wantError(t, "MarkSent after delete", err, store.ErrNotFound)
 	})
 }
@@ -197,12 +225,13 @@ func testQueueClaimSent(t *testing.T, open Opener) {
 	wantItems := []store.OutboxItem{{
 		ID: rowID(t, m), MessageID: m.ID, ConversationID: convID, AccountID: a.ID, MerchantID: "m1",
 		RecipientID: "555", Content: "hello", Attempts: 1, QueuedAt: queuedAt,
+		Lease: store.Lease{ID: rowID(t, m), Owner: "sender", Attempt: 1},
 	}}
 	wantEqual(t, "claimed items", items, wantItems)
 	f.wantOutboxCounts(0, 1)
 
 	sentAt := startTime.Add(2 * time.Minute)
-	got, err := f.s.MarkSent(f.ctx, items[0].ID, "2001", sentAt)
+	got, err := f.s.MarkSent(f.ctx, items[0].Lease, "2001", sentAt)
 	mustNoError(t, "MarkSent", err)
 	want.XEventID, want.Status, want.CreatedAt = "2001", store.MessageSent, millis(sentAt)
 	wantEqual(t, "sent message", got, want)
@@ -210,12 +239,12 @@ func testQueueClaimSent(t *testing.T, open Opener) {
 	f.wantLast("m1", convID, millis(sentAt), "hello")
 	wantEqual(t, "newest message", f.messages("m1", convID)[0], want)
 
-	again, err := f.s.MarkSent(f.ctx, items[0].ID, "2001", sentAt.Add(time.Hour))
+	again, err := f.s.MarkSent(f.ctx, items[0].Lease, "2001", sentAt.Add(time.Hour))
 	mustNoError(t, "MarkSent again", err)
 	wantEqual(t, "message after MarkSent again", again, want)
-	_, err = f.s.MarkSent(f.ctx, items[0].ID, "2002", sentAt)
+	_, err = f.s.MarkSent(f.ctx, items[0].Lease, "2002", sentAt)
 	wantError(t, "MarkSent with another event id", err, store.ErrNotClaimed)
-	_, err = f.s.MarkSent(f.ctx, items[0].ID, "", sentAt)
+	_, err = f.s.MarkSent(f.ctx, items[0].Lease, "", sentAt)
 	wantError(t, "MarkSent with an empty event id", err, store.ErrInvalid)
 	wantEqual(t, "claim after MarkSent", contentsOf(f.claimOutbox(10, time.Minute)), []string{})
 }
@@ -269,7 +298,7 @@ func testClaimItem(open Opener) func(t *testing.T) {
 		wantError(t, "ClaimOutboxItem of a sending row", err, store.ErrNotFound)
 		_, err = f.s.ClaimOutboxItem(f.ctx, rowID(t, m)+1000, "other", time.Minute)
 		wantError(t, "ClaimOutboxItem of an unknown row", err, store.ErrNotFound)
-		_, err = f.s.MarkSent(f.ctx, it.ID, "2001", startTime)
+		_, err = f.s.MarkSent(f.ctx, it.Lease, "2001", startTime)
 		mustNoError(t, "MarkSent", err)
 		_, err = f.s.ClaimOutboxItem(f.ctx, rowID(t, m), "other", time.Minute)
 		wantError(t, "ClaimOutboxItem of a sent row", err, store.ErrNotFound)
@@ -300,9 +329,9 @@ func testOutboxLeaseExpiry(open Opener) func(t *testing.T) {
 		wantEqual(t, "claim a day later", contentsOf(f.claimOutbox(10, time.Minute)), []string{})
 		_, err := f.s.ClaimOutboxItem(f.ctx, rowID(t, m), "w", time.Minute)
 		wantError(t, "ClaimOutboxItem of an unknown row", err, store.ErrNotFound)
-		_, err = f.s.MarkFailed(f.ctx, rowID(t, m), "late")
+		_, err = f.s.MarkFailed(f.ctx, f.lease(m), "late")
 		wantError(t, "MarkFailed of an unknown row", err, store.ErrNotClaimed)
-		err = f.s.Reschedule(f.ctx, rowID(t, m), startTime, "late")
+		err = f.s.Reschedule(f.ctx, f.lease(m), startTime, "late")
 		wantError(t, "Reschedule of an unknown row", err, store.ErrNotClaimed)
 	}
 }
@@ -315,7 +344,7 @@ func testLateMarkSent(open Opener) func(t *testing.T) {
 		f.claimItem(m)
 		f.clock.Advance(time.Hour)
 		f.claimOutbox(1, time.Minute)
-		got, err := f.s.MarkSent(f.ctx, rowID(t, m), "2001", startTime.Add(time.Second))
+		got, err := f.s.MarkSent(f.ctx, f.lease(m), "2001", startTime.Add(time.Second))
 		mustNoError(t, "MarkSent after the lease expired", err)
 		wantEqual(t, "status, reason", [2]any{got.Status, got.StatusReason}, [2]any{store.MessageSent, ""})
 	}
@@ -329,12 +358,12 @@ func testReschedule(open Opener) func(t *testing.T) {
 		m := f.queue("m1", convID, "hello")
 		f.claimOutbox(1, time.Minute)
 		retryAt := f.clock.Now().Add(15 * time.Minute)
-		mustNoError(t, "Reschedule", f.s.Reschedule(f.ctx, rowID(t, m), retryAt, "429 too many requests"))
+		mustNoError(t, "Reschedule", f.s.Reschedule(f.ctx, f.lease(m), retryAt, "429 too many requests"))
 		f.wantOutboxCounts(1, 0)
 		want := m
 		want.StatusReason = "429 too many requests"
 		wantEqual(t, "message after Reschedule", f.messages("m1", convID)[0], want)
-		err := f.s.Reschedule(f.ctx, rowID(t, m), retryAt, "again")
+		err := f.s.Reschedule(f.ctx, f.lease(m), retryAt, "again")
 		wantError(t, "Reschedule of a pending row", err, store.ErrNotClaimed)
 
 		f.clock.Advance(15*time.Minute - time.Millisecond)
@@ -353,16 +382,16 @@ func testMarkFailed(open Opener) func(t *testing.T) {
 		convID := f.conversation(a, "555")
 		m := f.queue("m1", convID, "hello")
 		f.claimItem(m)
-		got, err := f.s.MarkFailed(f.ctx, rowID(t, m), "349: you cannot send messages to this user")
+		got, err := f.s.MarkFailed(f.ctx, f.lease(m), "349: you cannot send messages to this user")
 		mustNoError(t, "MarkFailed", err)
 		want := m
 		want.Status, want.StatusReason = store.MessageFailed, "349: you cannot send messages to this user"
 		wantEqual(t, "failed message", got, want)
 		wantEqual(t, "listed message", f.messages("m1", convID)[0], want)
 		f.wantOutboxCounts(0, 0)
-		_, err = f.s.MarkFailed(f.ctx, rowID(t, m), "again")
+		_, err = f.s.MarkFailed(f.ctx, f.lease(m), "again")
 		wantError(t, "MarkFailed again", err, store.ErrNotClaimed)
-		_, err = f.s.MarkSent(f.ctx, rowID(t, m), "2001", startTime)
+		_, err = f.s.MarkSent(f.ctx, f.lease(m), "2001", startTime)
 		wantError(t, "MarkSent of a failed row", err, store.ErrNotClaimed)
 		f.clock.Advance(time.Hour)
 		wantEqual(t, "claim after MarkFailed", contentsOf(f.claimOutbox(10, time.Minute)), []string{})
@@ -375,25 +404,35 @@ func testSettleUnclaimed(open Opener) func(t *testing.T) {
 		a := f.connect("m1", "100", "shop")
 		m := f.queue("m1", f.conversation(a, "555"), "hello")
 		for _, tt := range []struct {
-			name string
-			id   int64
-			want error
+			name  string
+			lease store.Lease
+			want  error
 		}{
-			{"pending row", rowID(t, m), store.ErrNotClaimed},
-			{"unknown id", rowID(t, m) + 1000, store.ErrNotFound},
+			// An unclaimed row has no owner and no attempts, so the first
+			// lease matches its fields but not its status.
+			{"pending row with an empty lease", store.Lease{ID: rowID(t, m)}, store.ErrNotClaimed},
+			{"pending row with a first lease", store.Lease{ID: rowID(t, m), Owner: "sender", Attempt: 1}, store.ErrNotClaimed},
+			{"unknown id", store.Lease{ID: rowID(t, m) + 1000, Owner: "sender", Attempt: 1}, store.ErrNotFound},
 		} {
-			_, err := f.s.MarkSent(f.ctx, tt.id, "2001", startTime)
-			wantError(t, "MarkSent of "+tt.name, err, tt.want)
-			_, err = f.s.MarkFailed(f.ctx, tt.id, "x")
-			wantError(t, "MarkFailed of "+tt.name, err, tt.want)
-			_, err = f.s.MarkUnknown(f.ctx, tt.id, "x")
-			wantError(t, "MarkUnknown of "+tt.name, err, tt.want)
-			err = f.s.Reschedule(f.ctx, tt.id, startTime, "x")
-			wantError(t, "Reschedule of "+tt.name, err, tt.want)
+			f.wantSettleErrors(tt.name, tt.lease, tt.want)
 		}
 		f.wantOutboxCounts(1, 0)
 		wantEqual(t, "claim after the refused calls", contentsOf(f.claimOutbox(10, time.Minute)), []string{"hello"})
 	}
+}
+
+// wantSettleErrors calls every settling call with lease and checks that
+// each returns want.
+func (f *fixture) wantSettleErrors(name string, lease store.Lease, want error) {
+	f.t.Helper()
+	_, err := f.s.MarkSent(f.ctx, lease, "2001", startTime)
+	wantError(f.t, "MarkSent of "+name, err, want)
+	_, err = f.s.MarkFailed(f.ctx, lease, "x")
+	wantError(f.t, "MarkFailed of "+name, err, want)
+	_, err = f.s.MarkUnknown(f.ctx, lease, "x")
+	wantError(f.t, "MarkUnknown of "+name, err, want)
+	err = f.s.Reschedule(f.ctx, lease, startTime, "x")
+	wantError(f.t, "Reschedule of "+name, err, want)
 }
 
 func testOutboxTenancy(open Opener) func(t *testing.T) {

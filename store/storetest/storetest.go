@@ -47,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Outbox", func(t *testing.T) { runOutbox(t, open) })
 	t.Run("OutboxConcurrency", func(t *testing.T) { runOutboxConcurrency(t, open) })
 	t.Run("Echoes", func(t *testing.T) { runEchoes(t, open) })
+	t.Run("Leases", func(t *testing.T) { runLeases(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { runLifecycle(t, open) })
 }
 
@@ -78,6 +79,9 @@ type fixture struct {
 	ctx   context.Context
 	s     store.Store
 	clock *clock
+	// leases holds the lease of the last claim of each outbox row that the
+	// claim helpers made, by row id. Only the test's goroutine uses it.
+	leases map[int64]store.Lease
 }
 
 // newFixture opens a store for the subtest and closes it when the subtest
@@ -91,7 +95,7 @@ func newFixture(t *testing.T, open Opener) *fixture {
 			t.Errorf("Close: %v", err)
 		}
 	})
-	return &fixture{t: t, ctx: context.Background(), s: s, clock: c}
+	return &fixture{t: t, ctx: context.Background(), s: s, clock: c, leases: make(map[int64]store.Lease)}
 }
 
 // millis returns t as stores return it.
