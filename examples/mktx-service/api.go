@@ -110,7 +110,11 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) (status int, err 
 		if errors.As(err, &tooLarge) {
 			return http.StatusRequestEntityTooLarge, fmt.Errorf("request body is larger than %d bytes", maxRequestBytes)
 		}
-		return http.StatusBadRequest, fmt.Errorf("request body is not valid JSON: %v", err)
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return http.StatusBadRequest, fmt.Errorf("request body field %q has the wrong type", typeErr.Field)
+		}
+		return http.StatusBadRequest, errors.New("request body is not a valid JSON object of the expected shape")
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return http.StatusBadRequest, errors.New("request body has data after the JSON object")
@@ -141,6 +145,6 @@ func (m methods) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Sprintf("%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allowed, ", ")))
 }
 
-func notFound(w http.ResponseWriter, r *http.Request) {
-	writeError(w, http.StatusNotFound, "not_found", "no route for "+r.URL.Path)
+func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.rejectRequest(w, r, http.StatusNotFound, "not_found", "no route for "+r.URL.Path)
 }

@@ -38,8 +38,8 @@ type authenticator struct {
 // merchant returns the merchant id a bearer token grants, or an error that
 // says why the token is invalid without repeating the token.
 func (a *authenticator) merchant(header string) (string, error) {
-	raw, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok || strings.TrimSpace(raw) == "" {
+	scheme, raw, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
 		return "", errors.New("missing bearer token")
 	}
 	var claims merchantClaims
@@ -104,6 +104,7 @@ func (s *server) requireMerchant(next http.Handler) http.Handler {
 		id, err := s.auth.merchant(r.Header.Get("Authorization"))
 		if err != nil {
 			s.log.Info("request rejected", "method", r.Method, "path", r.URL.Path, "status", http.StatusUnauthorized, "reason", err.Error())
+			w.Header().Set("WWW-Authenticate", `Bearer realm="mktx"`)
 			writeError(w, http.StatusUnauthorized, "unauthorized", err.Error())
 			return
 		}

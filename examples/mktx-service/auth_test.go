@@ -71,9 +71,18 @@ func TestAuthenticatorTokens(t *testing.T) {
 
 func TestAuthenticatorHeaderShapes(t *testing.T) {
 	a := &authenticator{secret: []byte(testJWTSecret), now: time.Now}
-	for _, header := range []string{"", "Bearer", "Bearer ", "Basic abc", "bearer"} {
+	for _, header := range []string{"", "Bearer", "Bearer ", "Basic abc", "bearer", "Bearerxyz"} {
 		if _, err := a.merchant(header); err == nil {
 			t.Errorf("header %q accepted", header)
+		}
+	}
+	tok, err := issueToken([]byte(testJWTSecret), "m9", time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
+		if got, err := a.merchant(scheme + " " + tok); err != nil || got != "m9" {
+			t.Errorf("scheme %q: merchant %q, %v; want m9", scheme, got, err)
 		}
 	}
 }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"reflect"
@@ -48,6 +50,7 @@ type MktxConfig struct {
 	WebhookEventsPerMinute setting `json:"WebhookEventsPerMinute" env:"MKTX__WEBHOOK_EVENTS_PER_MINUTE"`
 	CampaignDailyContacts  setting `json:"CampaignDailyContacts" env:"MKTX__CAMPAIGN_DAILY_CONTACTS"`
 	InboxLease             setting `json:"InboxLease" env:"MKTX__INBOX_LEASE"`
+	LogLevel               setting `json:"LogLevel" env:"MKTX__LOG_LEVEL"`
 }
 
 // setting is one configuration value. In the JSON file it may be written
@@ -74,6 +77,10 @@ func (s *setting) UnmarshalJSON(data []byte) error {
 	return fmt.Errorf("want a string, number or boolean, got %s", data)
 }
 
+// minJWTSecretBytes is the shortest HS256 key the service accepts. A short
+// key can be found by brute force from any token it signed.
+const minJWTSecretBytes = 16
+
 // Settings is the validated configuration in the types the service uses.
 type Settings struct {
 	ConsumerKey      string
@@ -94,6 +101,7 @@ type Settings struct {
 	CampaignContacts int
 	ShutdownTimeout  time.Duration
 	InboxLease       time.Duration // how long a worker claim lasts
+	LogLevel         slog.Level
 }
 
 // LoadConfig reads the JSON file at path (when path is not empty) and then
@@ -105,8 +113,10 @@ func LoadConfig(path string, getenv func(string) string) (Config, error) {
 		if err != nil {
 			return c, fmt.Errorf("read config file: %w", err)
 		}
-		if err := json.Unmarshal(data, &c); err != nil {
-			return c, fmt.Errorf("config file %s is not valid JSON of the expected shape: %w", path, err)
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&c); err != nil {
+			return c, fmt.Errorf("config file %s is not valid JSON of the expected shape (sections Twitter and Mktx, keys as in the README): %w", path, err)
 		}
 	}
 	overrideFromEnv(reflect.ValueOf(&c.Twitter).Elem(), getenv)
@@ -129,7 +139,7 @@ func overrideFromEnv(section reflect.Value, getenv func(string) string) {
 func (c Config) Settings() (Settings, error) {
 	var missing, invalid []string
 	require := func(name, value string) {
-		if value == "" {
+		if strings.TrimSpace(value) == "" {
 			missing = append(missing, name)
 		}
 	}
@@ -171,8 +181,16 @@ func (c Config) Settings() (Settings, error) {
 		}
 		s.EncryptionKey = key
 	}
-	if !strings.HasPrefix(s.DatabaseURL, "sqlite:") {
+	if path, ok := strings.CutPrefix(s.DatabaseURL, "sqlite:"); !ok || path == "" {
 		invalid = append(invalid, "MKTX__DATABASE_URL (sqlite:PATH)")
+	}
+	if secret := string(c.Mktx.JWTSecret); secret != "" && len(secret) < minJWTSecretBytes {
+		invalid = append(invalid, fmt.Sprintf("MKTX__JWT_SECRET (at least %d bytes; use a long random value)", minJWTSecretBytes))
+	}
+	if raw := string(c.Mktx.LogLevel); raw != "" {
+		if err := s.LogLevel.UnmarshalText([]byte(raw)); err != nil {
+			invalid = append(invalid, fmt.Sprintf("MKTX__LOG_LEVEL=%q (debug, info, warn or error)", raw))
+		}
 	}
 	ints := []struct {
 		name  string

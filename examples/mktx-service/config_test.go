@@ -70,6 +70,28 @@ func TestSettingsNamesEveryMissingVariable(t *testing.T) {
 	}
 }
 
+func TestSettingsInvalidAndMissingTogether(t *testing.T) {
+	_, err := settingsFrom(t, map[string]string{"TWITTER__API_KEY": "k", "TWITTER__API_KEY_SECRET": "   ",
+		"MKTX__ENCRYPTION_KEY": "zz", "MKTX__LOG_LEVEL": "loud"})
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, name := range []string{"TWITTER__API_KEY_SECRET", "MKTX__JWT_SECRET", "MKTX__ENCRYPTION_KEY", "MKTX__LOG_LEVEL"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error %q does not name %s", err, name)
+		}
+	}
+}
+
+func TestLoadConfigRejectsUnknownKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "appsettings.json")
+	os.WriteFile(path, []byte(`{"Twitter": {"ApiKeySecert": "x"}}`), 0o600)
+	_, err := LoadConfig(path, envOf(nil))
+	if err == nil || !strings.Contains(err.Error(), "ApiKeySecert") {
+		t.Errorf("error = %v, want one naming the misspelt key", err)
+	}
+}
+
 func TestSettingsPremiumNeedsEnvName(t *testing.T) {
 	env := validEnv()
 	env["TWITTER__API_VERSION"] = "1.1-premium"
@@ -91,8 +113,10 @@ func TestSettingsRejectsInvalidValues(t *testing.T) {
 		"MKTX__API_RATE_LIMIT":            "many",
 		"MKTX__WEBHOOK_EVENTS_PER_MINUTE": "-1",
 		"MKTX__WEBHOOK_MAX_BODY_BYTES":    "10",
-		"MKTX__DATABASE_URL":              "mysql://x",
+		"MKTX__DATABASE_URL":              "sqlite:",
 		"MKTX__INBOX_LEASE":               "5ms",
+		"MKTX__LOG_LEVEL":                 "loud",
+		"MKTX__JWT_SECRET":                "short",
 	}
 	for name, value := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -124,7 +148,7 @@ func TestLoadConfigFileAndOverride(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "appsettings.json")
 	file := `{
   "Twitter": {"ApiKey": "file-key", "ApiKeySecret": "file-secret", "PreviousApiKeySecret": "old-secret", "ApiVersion": "2"},
-  "Mktx": {"JwtSecret": "file-jwt", "EncryptionKey": "` + testEncryptionKey + `", "DmDailyLimit": 250, "Addr": ":6000"}
+  "Mktx": {"JwtSecret": "file-jwt-secret-0123456789", "EncryptionKey": "` + testEncryptionKey + `", "DmDailyLimit": 250, "Addr": ":6000"}
 }`
 	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
 		t.Fatal(err)

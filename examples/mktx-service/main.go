@@ -30,13 +30,8 @@ import (
 )
 
 func main() {
-	level := slog.LevelInfo
-	if err := level.UnmarshalText([]byte(os.Getenv("MKTX__LOG_LEVEL"))); os.Getenv("MKTX__LOG_LEVEL") != "" && err != nil {
-		fmt.Fprintln(os.Stderr, "mktx-service: invalid MKTX__LOG_LEVEL; use debug, info, warn or error")
-		os.Exit(2)
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, log); err != nil {
+	err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	if err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "mktx-service:", err)
 		}
@@ -44,25 +39,35 @@ func main() {
 	}
 }
 
-// run dispatches the subcommand in args.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) error {
+const usage = `usage:
+  mktx-service [--config FILE]                       run the service
+  mktx-service token --merchant ID [--ttl 24h] [--config FILE]
+                                                     print a merchant JWT
+
+Settings come from the environment or from --config FILE; see the README.
+`
+
+// run dispatches the subcommand in args. Logs go to stderr.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "token" {
-		return runToken(args[1:], getenv, stdout)
+		return runToken(args[1:], getenv, stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "serve" {
 		args = args[1:]
 	}
-	return runServe(ctx, args, getenv, log)
+	return runServe(ctx, args, getenv, stderr)
 }
 
-func runServe(ctx context.Context, args []string, getenv func(string) string, log *slog.Logger) error {
+func runServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("mktx-service", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage) }
 	configPath := fs.String("config", "", "JSON configuration `file` (appsettings.json shape)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
+		return fmt.Errorf("unexpected arguments %q (subcommands such as token come first)", fs.Args())
 	}
 	cfg, err := LoadConfig(*configPath, getenv)
 	if err != nil {
@@ -72,6 +77,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, lo
 	if err != nil {
 		return err
 	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: settings.LogLevel}))
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -97,8 +103,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, lo
 	return err
 }
 
-func runToken(args []string, getenv func(string) string, stdout io.Writer) error {
+func runToken(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("mktx-service token", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	merchant := fs.String("merchant", "", "merchant `id` the token grants access to (required)")
 	ttl := fs.Duration("ttl", 24*time.Hour, "token lifetime")
 	configPath := fs.String("config", "", "JSON configuration `file` to read MKTX__JWT_SECRET from")

@@ -34,6 +34,7 @@ type server struct {
 	x        *xClient
 	log      *slog.Logger
 	worker   *worker
+	sender   *sender
 	now      func() time.Time
 }
 
@@ -44,7 +45,7 @@ func openStore(ctx context.Context, databaseURL string, opts ...sqlstore.Option)
 	if !ok || path == "" {
 		return nil, fmt.Errorf("unsupported MKTX__DATABASE_URL; use sqlite:PATH")
 	}
-	db, err := sql.Open("sqlite", sqlstore.SQLiteDSN(path))
+	db, err := sql.Open("sqlite", sqlstore.SQLiteDSNFull(path))
 	if err != nil {
 		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
 	}
@@ -83,6 +84,7 @@ func newServer(settings Settings, st store.Store, log *slog.Logger) (*server, er
 		now:      time.Now,
 	}
 	s.worker = newWorker(s)
+	s.sender = newSender(s)
 	return s, nil
 }
 
@@ -108,11 +110,14 @@ func (s *server) handler() http.Handler {
 	mux.Handle(apiBase+"/accounts/{id}", methods{http.MethodGet: authed(s.getAccount)})
 	mux.Handle(apiBase+"/conversations", methods{http.MethodGet: authed(s.listConversations)})
 	mux.Handle(apiBase+"/conversations/{id}", methods{http.MethodGet: authed(s.getConversation)})
-	mux.Handle(apiBase+"/conversations/{id}/messages", methods{http.MethodGet: authed(s.listMessages)})
+	mux.Handle(apiBase+"/conversations/{id}/messages", methods{
+		http.MethodGet:  authed(s.listMessages),
+		http.MethodPost: authed(s.sendMessage),
+	})
 
 	mux.Handle("/healthz", methods{http.MethodGet: http.HandlerFunc(s.healthz)})
 	mux.Handle("/readyz", methods{http.MethodGet: http.HandlerFunc(s.readyz)})
-	mux.HandleFunc("/", notFound)
+	mux.HandleFunc("/", s.notFound)
 	return mux
 }
 
@@ -146,7 +151,13 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	workerDone := make(chan struct{})
 	go func() {
 		defer close(workerDone)
+		outboxDone := make(chan struct{})
+		go func() {
+			defer close(outboxDone)
+			s.sender.runOutbox(workerCtx)
+		}()
 		s.worker.run(workerCtx)
+		<-outboxDone
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -167,7 +178,7 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 	select {
 	case <-workerDone:
 	case <-shutdownCtx.Done():
-		s.log.Warn("inbox worker did not stop in time")
+		s.log.Warn("inbox and outbox workers did not stop in time")
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil

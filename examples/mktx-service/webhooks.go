@@ -126,7 +126,7 @@ func (s *server) webhookError(w http.ResponseWriter, r *http.Request, status int
 		code = "storage_unavailable"
 	}
 	if status < 500 {
-		s.log.Info("webhook request rejected", "method", r.Method, "status", status, "reason", err.Error(), "remote", r.RemoteAddr)
+		s.log.Info("webhook request rejected", "method", r.Method, "path", r.URL.Path, "status", status, "reason", err.Error(), "remote", r.RemoteAddr)
 	}
 	message := err.Error()
 	if status >= 500 {

@@ -165,12 +165,12 @@ func decodeStored(body []byte) *decodedDelivery {
 // errPermanent marks processing errors that no retry can fix.
 var errPermanent = errors.New("permanent")
 
-// finish records the outcome of one row.
+// finish records the outcome of one row under the item's lease. When
+// another worker took the row over after this worker's lease expired, the
+// store refuses the call and the row is left to that worker.
 func (w *worker) finish(ctx context.Context, item store.InboxItem, err error) {
 	if err == nil {
-		if err := w.s.store.Complete(ctx, item.ID); err != nil {
-			w.s.log.Error("marking an inbox event done failed", "event", item.Key, "err", err)
-		}
+		w.logSettleError(item, "marking an inbox event done failed", w.s.store.Complete(ctx, item.Lease))
 		return
 	}
 	final := errors.Is(err, errPermanent) || errors.Is(err, store.ErrInvalid) ||
@@ -178,7 +178,18 @@ func (w *worker) finish(ctx context.Context, item store.InboxItem, err error) {
 	delay := min(maxRetryDelay, time.Second<<min(item.Attempts, 16))
 	w.s.log.Error("processing an inbox event failed", "event", item.Key, "kind", item.Kind,
 		"account", item.ForUserID, "attempt", item.Attempts, "final", final, "err", err)
-	if err := w.s.store.Fail(ctx, item.ID, err.Error(), w.s.now().Add(delay), final); err != nil {
-		w.s.log.Error("recording an inbox failure failed", "event", item.Key, "err", err)
+	err = w.s.store.Fail(ctx, item.Lease, err.Error(), w.s.now().Add(delay), final)
+	w.logSettleError(item, "recording an inbox failure failed", err)
+}
+
+// logSettleError logs the error of a call that settled the item, if any.
+func (w *worker) logSettleError(item store.InboxItem, failure string, err error) {
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrNotClaimed):
+		w.s.log.Warn("inbox event was taken over by another worker", "event", item.Key,
+			"owner", item.Lease.Owner, "attempt", item.Attempts, "err", err)
+	default:
+		w.s.log.Error(failure, "event", item.Key, "err", err)
 	}
 }
