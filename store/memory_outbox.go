@@ -260,6 +260,23 @@ func (m *Memory) Reschedule(ctx context.Context, lease Lease, at time.Time, reas
 	return nil
 }
 
+// DeferAccount postpones the account's pending rows to until; see Outbox.
+func (m *Memory) DeferAccount(ctx context.Context, accountID string, until time.Time) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	moved := 0
+	for _, row := range m.outbox {
+		if row.accountID == accountID && row.status == outboxPending && row.availableAt < until.UnixMilli() {
+			row.availableAt = until.UnixMilli()
+			moved++
+		}
+	}
+	return moved, nil
+}
+
 // OutboxCounts returns the number of pending and sending rows; see Outbox.
 func (m *Memory) OutboxCounts(ctx context.Context) (pending, sending int, err error) {
 	if err := ctx.Err(); err != nil {

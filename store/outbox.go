@@ -126,6 +126,12 @@ type Outbox interface {
 	// failure before the request reached X). The message stays queued.
 	// The lease's claim ends: a later claim of the row has a new Lease.
 	Reschedule(ctx context.Context, lease Lease, at time.Time, reason string) error
+	// DeferAccount makes every pending row of the account that would become
+	// claimable before until claimable at until instead, and returns how
+	// many rows it moved. A sender calls it when the account's send limits
+	// are exhausted, so that the account's queue is not claimed and put back
+	// row by row until the limit opens.
+	DeferAccount(ctx context.Context, accountID string, until time.Time) (int, error)
 	// OutboxCounts returns the number of pending and sending rows. A row
 	// whose lease has expired counts as sending until a ClaimOutbox settles
 	// it.

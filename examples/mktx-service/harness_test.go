@@ -47,12 +47,31 @@ type harness struct {
 type testClock struct {
 	mu     sync.Mutex
 	offset time.Duration
+	frozen time.Time // when set, the clock stands still between advances
 }
 
 func (c *testClock) now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !c.frozen.IsZero() {
+		return c.frozen.Add(c.offset)
+	}
 	return time.Now().Add(c.offset)
+}
+
+// freeze stops the clock at the current whole second.
+func (c *testClock) freeze() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.frozen = time.Now().Add(c.offset).Truncate(time.Second)
+	c.offset = 0
+}
+
+// set moves a frozen clock to t.
+func (c *testClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.frozen, c.offset = t, 0
 }
 
 func (c *testClock) advance(d time.Duration) {
@@ -71,7 +90,11 @@ func newHarness(t testing.TB) *harness {
 func newHarnessAt(t testing.TB, dbPath string) *harness {
 	t.Helper()
 	secret := fixtures.LoadVectors(t).DeliveriesSecret
-	fake := xtest.NewServer()
+	clock := &testClock{}
+	// The fake X shares the test's clock, so its rate-limit windows move
+	// with it; OAuth timestamps come from the real clock, hence the wide
+	// timestamp window.
+	fake := xtest.NewServer(xtest.WithClock(clock.now), xtest.WithTimestampWindow(365*24*time.Hour))
 	t.Cleanup(fake.Close)
 	app, err := fake.AddApp(xtest.App{ConsumerKey: "test-consumer-key", ConsumerSecret: secret})
 	if err != nil {
@@ -81,7 +104,7 @@ func newHarnessAt(t testing.TB, dbPath string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, fake: fake, app: app, user: user, secret: secret, dbPath: dbPath, logs: &syncBuffer{}, clock: &testClock{}}
+	h := &harness{t: t, fake: fake, app: app, user: user, secret: secret, dbPath: dbPath, logs: &syncBuffer{}, clock: clock}
 	h.start()
 	return h
 }

@@ -49,16 +49,25 @@ func newSender(s *server) *sender {
 	}
 }
 
+// windowMargin lengthens every send window. X's fixed windows reset on a
+// whole second, and a request reaches X a little after the service counted
+// it, so a window exactly as long as X's could let one send too many into
+// X's window.
+const windowMargin = time.Second
+
 // accountWindows are the send limits of one account: the service's daily
 // limit and the per-user DM send limits X documents for the API generation
 // in use (v2: 15 per 15 minutes and 1,440 per 24 hours; v1.1: 1,000 per 24
 // hours). X's headers can be stricter; a 429 reschedules at X's reset.
 func accountWindows(s Settings) []ratelimit.Window {
-	daily := ratelimit.Window{Events: s.DMDailyLimit, Per: 24 * time.Hour}
-	if s.APIVersion == "2" {
-		return []ratelimit.Window{daily, {Events: 15, Per: 15 * time.Minute}, {Events: 1440, Per: 24 * time.Hour}}
+	window := func(events int, per time.Duration) ratelimit.Window {
+		return ratelimit.Window{Events: events, Per: per + windowMargin}
 	}
-	return []ratelimit.Window{daily, {Events: 1000, Per: 24 * time.Hour}}
+	daily := window(s.DMDailyLimit, 24*time.Hour)
+	if s.APIVersion == "2" {
+		return []ratelimit.Window{daily, window(15, 15*time.Minute), window(1440, 24*time.Hour)}
+	}
+	return []ratelimit.Window{daily, window(1000, 24*time.Hour)}
 }
 
 // reserve counts a send for the account now when its limits allow one, or
@@ -199,6 +208,10 @@ func (sn *sender) sendDue(ctx context.Context) (int, error) {
 		if next, ok := sn.reserve(item.AccountID, now); !ok {
 			if _, err := sn.reschedule(work, item, next, "account DM limit reached"); err != nil {
 				sn.s.log.Error("rescheduling a DM failed", "message", item.MessageID, "err", err)
+			}
+			// The account's other queued DMs cannot go before then either.
+			if _, err := sn.s.store.DeferAccount(work, item.AccountID, next); err != nil {
+				sn.s.log.Error("deferring an account's DMs failed", "account", item.AccountID, "err", err)
 			}
 			continue
 		}

@@ -351,6 +351,27 @@ func (s *Store) Reschedule(ctx context.Context, lease store.Lease, at time.Time,
 	return wrap("reschedule outbox row", err)
 }
 
+// DeferAccount postpones the account's pending rows to until; see
+// store.Outbox.
+func (s *Store) DeferAccount(ctx context.Context, accountID string, until time.Time) (int, error) {
+	account, ok := parseID(accountID)
+	if !ok {
+		return 0, nil // no such account, so no rows
+	}
+	var moved int64
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q(`UPDATE outbox SET available_at = ?, updated_at = ?
+			WHERE account_id = ? AND status = 'pending' AND available_at < ?`),
+			until.UnixMilli(), s.nowMillis(), account, until.UnixMilli())
+		if err != nil {
+			return err
+		}
+		moved, err = res.RowsAffected()
+		return err
+	})
+	return int(moved), wrap("defer account outbox rows", err)
+}
+
 // OutboxCounts returns the number of pending and sending rows; see
 // store.Outbox.
 func (s *Store) OutboxCounts(ctx context.Context) (pending, sending int, err error) {

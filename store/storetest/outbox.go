@@ -175,6 +175,7 @@ func runOutbox(t *testing.T, open Opener) {
 	t.Run("expired lease becomes unknown", testOutboxLeaseExpiry(open))
 	t.Run("late MarkSent resolves unknown", testLateMarkSent(open))
 	t.Run("reschedule", testReschedule(open))
+	t.Run("defer account", testDeferAccount(open))
 	t.Run("failed with reason", testMarkFailed(open))
 	t.Run("mark unknown", func(t *testing.T) {
 		f := newFixture(t, open)
@@ -496,4 +497,30 @@ func runOutboxConcurrency(t *testing.T, open Opener) {
 		wantEqual(t, "rows claimed", len(seen), rows)
 		f.wantOutboxCounts(0, rows)
 	})
+}
+
+func testDeferAccount(open Opener) func(t *testing.T) {
+	return func(t *testing.T) {
+		f := newFixture(t, open)
+		a := f.connect("m1", "100", "shop")
+		b := f.connect("m1", "200", "other")
+		convA := f.conversation(a, "555")
+		convB := f.conversation(b, "666")
+		f.queue("m1", convA, "a1")
+		f.queue("m1", convA, "a2")
+		f.queue("m1", convB, "b1")
+		until := f.clock.Now().Add(time.Hour)
+		moved, err := f.s.DeferAccount(f.ctx, a.ID, until)
+		mustNoError(t, "DeferAccount", err)
+		wantEqual(t, "rows moved", moved, 2)
+		wantEqual(t, "claimable now", contentsOf(f.claimOutbox(10, time.Minute)), []string{"b1"})
+		again, err := f.s.DeferAccount(f.ctx, a.ID, until.Add(-time.Minute))
+		mustNoError(t, "DeferAccount to an earlier time", err)
+		wantEqual(t, "rows moved to an earlier time", again, 0)
+		f.clock.Advance(time.Hour)
+		wantEqual(t, "claimable after the deferral", contentsOf(f.claimOutbox(10, time.Minute)), []string{"a1", "a2"})
+		none, err := f.s.DeferAccount(f.ctx, "999999", until)
+		mustNoError(t, "DeferAccount of an unknown account", err)
+		wantEqual(t, "rows moved for an unknown account", none, 0)
+	}
 }
