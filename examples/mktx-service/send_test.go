@@ -131,25 +131,48 @@ func TestSendMessageQueuedAtDailyLimit(t *testing.T) {
 }
 
 func TestSendMessagePermanentRefusal(t *testing.T) {
-	h, conv := sendHarness(t)
-	if err := h.fake.SetDMRefusal(anaID, xtest.DMRefused); err != nil {
-		t.Fatal(err)
+	quick := []map[string]string{{"label": "Yes"}}
+	tests := []struct {
+		name   string
+		setup  func(f *xtest.Server) error
+		body   map[string]any
+		reason string // expected in the stored message's reason
+	}{
+		{"v2 403 problem", func(f *xtest.Server) error { return f.SetDMRefusal(anaID, xtest.DMRefused) },
+			map[string]any{"content": "hello"}, "403"},
+		{"v1.1 code 150", func(f *xtest.Server) error { return f.SetDMRefusal(anaID, xtest.DMRefusedNotFollowing) },
+			map[string]any{"content": "hello", "quickReplies": quick}, "150"},
+		{"v1.1 code 349", func(f *xtest.Server) error { return f.SetDMRefusal(anaID, xtest.DMRefused) },
+			map[string]any{"content": "hello", "quickReplies": quick}, "349"},
+		{"v1.1 code 476", func(f *xtest.Server) error { return f.SetMessageRequestsBlocked(shopID, true) },
+			map[string]any{"content": "hello", "quickReplies": quick}, "476"},
 	}
-	r, _ := h.sendDM(conv, map[string]string{"content": "hello"})
-	if r.Status != http.StatusBadRequest || r.Error.Code != "dm_refused" {
-		t.Fatalf("status %d code %q, want 400 dm_refused", r.Status, r.Error.Code)
-	}
-	h.clock.advance(time.Hour)
-	if n, _ := h.srv.sender.sendDue(context.Background()); n != 0 {
-		t.Errorf("a refused DM was claimed again (%d rows)", n)
-	}
-	for _, m := range h.messages("m1", conv) {
-		if m.Direction == "outbound" && m.Status != "failed" {
-			t.Errorf("refused DM has status %s, want failed", m.Status)
-		}
-	}
-	if n := len(h.fake.SentDMs()); n != 0 {
-		t.Errorf("fake recorded %d DMs, want 0", n)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, conv := sendHarness(t)
+			if err := tt.setup(h.fake); err != nil {
+				t.Fatal(err)
+			}
+			r, _ := h.sendDM(conv, tt.body)
+			if r.Status != http.StatusBadRequest || r.Error.Code != "dm_refused" || !strings.Contains(r.Error.Message, tt.reason) {
+				t.Fatalf("status %d code %q message %q, want 400 dm_refused naming %s", r.Status, r.Error.Code, r.Error.Message, tt.reason)
+			}
+			h.clock.advance(time.Hour)
+			if n, _ := h.srv.sender.sendDue(context.Background()); n != 0 {
+				t.Errorf("a refused DM was claimed again (%d rows)", n)
+			}
+			page, err := h.srv.store.Messages(context.Background(), store.MessageQuery{MerchantID: "m1", ConversationID: conv, Limit: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			refused := page.Items[0]
+			if refused.Direction != store.Outbound || refused.Status != store.MessageFailed || !strings.Contains(refused.StatusReason, tt.reason) {
+				t.Errorf("stored message = %s %s %q, want outbound failed with X's reason %s", refused.Direction, refused.Status, refused.StatusReason, tt.reason)
+			}
+			if n := len(h.fake.SentDMs()); n != 0 {
+				t.Errorf("fake recorded %d DMs, want 0", n)
+			}
+		})
 	}
 }
 
