@@ -18,8 +18,18 @@ var (
 	}
 )
 
+// demoCustomers are the users who write to @shop_demo in the repository's
+// sample deliveries, registered so that DMs to them can be sent.
+var demoCustomers = []User{
+	{ID: "1470000000000000777", Username: "ana_cliente", Name: "Ana Cliente"},
+	{ID: "1470000000000000888", Username: "bao_tran", Name: "Bao Tran"},
+}
+
 // AddDemo registers one demo app and one demo user, @shop_demo with id
-// 1470000000000000001, whose access token is granted to that app. The
+// 1470000000000000001, whose access token is granted to that app. It also
+// registers the two customers of the sample deliveries, @ana_cliente
+// (1470000000000000777) and @bao_tran (1470000000000000888), with
+// generated tokens, so that the demo account can send them DMs. The
 // credentials are fixed, obviously fake strings, the same for every server,
 // so a command can print them and a client can be configured with them.
 // It returns an error when they are already registered.
@@ -31,6 +41,11 @@ func (s *Server) AddDemo() (App, User, error) {
 	user, err := s.AddUser(app.ID, demoUser)
 	if err != nil {
 		return App{}, User{}, err
+	}
+	for _, c := range demoCustomers {
+		if _, err := s.AddUser(app.ID, c); err != nil {
+			return App{}, User{}, err
+		}
 	}
 	return app, user, nil
 }

@@ -201,6 +201,11 @@ func TestAddDemo(t *testing.T) {
 	if status, body := get(t, s.Client(app, user), s.URL()+"/2/users/me"); status != 200 {
 		t.Errorf("demo credentials: status = %d, want 200; body %s", status, body)
 	}
+	for _, id := range []string{"1470000000000000777", "1470000000000000888"} {
+		if _, ok := s.User(app.ID, id); !ok {
+			t.Errorf("demo customer %s not registered", id)
+		}
+	}
 	if _, _, err := s.AddDemo(); err == nil {
 		t.Error("second AddDemo succeeded, want an error")
 	}
