@@ -24,7 +24,7 @@ const (
 	limiterIdleTTL  = 48 * time.Hour // longer than the longest window, so an idle account's history is kept
 )
 
-// sendOutcome is what happened to one DM send.
+// sendOutcome is the result of one DM send.
 type sendOutcome struct {
 	msg         store.Message
 	scheduledAt time.Time // set when the DM went back to the queue
@@ -57,8 +57,9 @@ const windowMargin = time.Second
 
 // accountWindows are the send limits of one account: the service's daily
 // limit and the per-user DM send limits X documents for the API generation
-// in use (v2: 15 per 15 minutes and 1,440 per 24 hours; v1.1: 1,000 per 24
-// hours). X's headers can be stricter; a 429 reschedules at X's reset.
+// in use. Those are 15 per 15 minutes and 1,440 per 24 hours on v2, and
+// 1,000 per 24 hours on v1.1. X's headers can be stricter, so a 429
+// reschedules at X's reset.
 func accountWindows(s Settings) []ratelimit.Window {
 	window := func(events int, per time.Duration) ratelimit.Window {
 		return ratelimit.Window{Events: events, Per: per + windowMargin}
@@ -195,7 +196,7 @@ func (sn *sender) runOutbox(ctx context.Context) {
 }
 
 // sendDue claims due outbox rows and sends those whose account limits
-// allow it now; the others go back to the queue for their next allowed
+// allow a send now. The others go back to the queue for their next allowed
 // time. It returns how many rows it claimed.
 func (sn *sender) sendDue(ctx context.Context) (int, error) {
 	items, err := sn.s.store.ClaimOutbox(ctx, sn.owner, outboxBatch, sendLease)
@@ -267,9 +268,9 @@ type sentMessageView struct {
 }
 
 // sendMessage queues a DM to the conversation's participant and sends it
-// at once when the account's limits allow: 201 when sent, 202 when queued
-// (with scheduledAt) or when the send's outcome is unknown, 400 with X's
-// reason when X refuses it for good.
+// at once when the account's limits allow. It responds 201 when the DM was
+// sent, and 202 when it was queued (with scheduledAt) or its outcome is
+// unknown. X's permanent refusal gets 400 with X's reason.
 func (s *server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	merchant := merchantID(r.Context())
 	var req sendRequest

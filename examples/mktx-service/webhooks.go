@@ -17,8 +17,8 @@ import (
 
 // receiveDelivery stores one verified delivery in the inbox. It returns
 // only after the inbox committed it, so a 200 to X means the delivery
-// survives a crash; any storage error makes the handler answer 503 and X
-// retry.
+// survives a crash. A storage error makes the handler respond 503, so X
+// retries.
 func (s *server) receiveDelivery(ctx context.Context, d *webhook.Delivery) error {
 	decoded, decodeErr := accountactivity.Decode(d.Body)
 	if decodeErr != nil && !json.Valid(d.Body) {
@@ -93,8 +93,8 @@ func decodeErrors(decoded *accountactivity.Delivery, err error) []string {
 	return out
 }
 
-// verifyCRC answers GET /webhooks/verify, the manual CRC check, exactly as
-// the webhook URL answers X's.
+// verifyCRC serves GET /webhooks/verify, the manual CRC check, with the
+// same response the webhook URL sends to X.
 func (s *server) verifyCRC(w http.ResponseWriter, r *http.Request) {
 	token, ok := crc.Token(r)
 	if !ok {
@@ -104,7 +104,7 @@ func (s *server) verifyCRC(w http.ResponseWriter, r *http.Request) {
 	crc.WriteResponse(w, s.settings.ConsumerSecrets[0], token)
 }
 
-// webhookError answers and logs a rejected webhook request in the service's
+// webhookError writes and logs the response to a rejected webhook request in the service's
 // error format.
 func (s *server) webhookError(w http.ResponseWriter, r *http.Request, status int, err error) {
 	code := "invalid_request"

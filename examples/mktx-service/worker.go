@@ -61,7 +61,7 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// wake tells the worker that new rows were stored.
+// wake signals the worker that new rows were stored.
 func (w *worker) wake() {
 	select {
 	case w.wakeCh <- struct{}{}:
@@ -142,7 +142,7 @@ type decodedDelivery struct {
 	delivery *accountactivity.Delivery // nil when the body is not a JSON object
 	events   map[string]accountactivity.Event
 	errors   map[string]*accountactivity.EventError
-	err      error // why the body did not decode, when delivery is nil
+	err      error // the decoding error, when delivery is nil
 }
 
 func decodeStored(body []byte) *decodedDelivery {
