@@ -1,0 +1,167 @@
+package accountactivity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/goodgo/xactivity/internal/wire"
+)
+
+// MaxWebhookURLLength is the longest webhook URL X accepts, in bytes.
+const MaxWebhookURLLength = 200
+
+// Webhook is a webhook registered with X: the URL that X delivers account
+// activity to.
+type Webhook struct {
+	ID  string
+	URL string
+	// Valid reports whether the URL passed X's last CRC check. X does not
+	// deliver to an invalid webhook; ValidateWebhook asks for a new check.
+	Valid bool
+	// CreatedAt is the registration time in UTC, or the zero Time when X
+	// sent none or a form this package does not know.
+	CreatedAt time.Time
+}
+
+// webhookJSON is a webhook as the v2 API writes it.
+type webhookJSON struct {
+	ID        wire.FlexString `json:"id"`
+	URL       string          `json:"url"`
+	Valid     bool            `json:"valid"`
+	CreatedAt string          `json:"created_at"`
+}
+
+func (w webhookJSON) webhook() Webhook {
+	return Webhook{ID: string(w.ID), URL: w.URL, Valid: w.Valid, CreatedAt: parseTime(w.CreatedAt)}
+}
+
+// CheckWebhookURL reports whether rawURL is a webhook URL that X accepts:
+// an absolute https URL with a host, no port, no user information and no
+// fragment, of at most MaxWebhookURLLength bytes. The error matches
+// ErrInvalid.
+func CheckWebhookURL(rawURL string) error {
+	if len(rawURL) > MaxWebhookURLLength {
+		return invalidf("webhook URL has %d bytes; X accepts at most %d", len(rawURL), MaxWebhookURLLength)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return invalidf("webhook URL %q is not an absolute URL", rawURL)
+	}
+	switch {
+	case u.Scheme != "https":
+		return invalidf("webhook URL %q must use https", rawURL)
+	case u.Port() != "" || u.Host != u.Hostname():
+		return invalidf("webhook URL %q must not name a port", rawURL)
+	case u.User != nil || u.Fragment != "":
+		return invalidf("webhook URL %q must not contain user information or a fragment", rawURL)
+	}
+	return nil
+}
+
+// CreateWebhook registers url as a webhook (POST /2/webhooks, app-only).
+// X sends a CRC check to the URL before it responds, so the URL's CRC
+// handler must be running. url must pass CheckWebhookURL.
+//
+// Errors: ErrInvalid or ErrNoAppAuth (no request sent);
+// *xactivity.APIError for X's refusal, matching ErrCRCValidationFailed,
+// ErrURLValidationFailed, ErrDuplicateURL or ErrWebhookLimitExceeded when
+// X names that reason; *xactivity.RequestError when no response arrived.
+func (c *Client) CreateWebhook(ctx context.Context, url string) (Webhook, error) {
+	if err := CheckWebhookURL(url); err != nil {
+		return Webhook{}, err
+	}
+	w, err := call[webhookJSON](ctx, c, appAuth, "create webhook", wire.Call{
+		Method: http.MethodPost,
+		Path:   path("2", "webhooks"),
+		JSON:   map[string]string{"url": url},
+	})
+	if err != nil {
+		return Webhook{}, err
+	}
+	return w.webhook(), nil
+}
+
+// Webhooks returns the app's webhooks (GET /2/webhooks, app-only). Errors
+// are as for CreateWebhook.
+func (c *Client) Webhooks(ctx context.Context) ([]Webhook, error) {
+	wc := wire.Call{
+		Method: http.MethodGet,
+		Path:   path("2", "webhooks"),
+		Query:  url.Values{"webhook_config.fields": {"created_at,id,url,valid"}},
+	}
+	resp, err := c.do(ctx, appAuth, "list webhooks", wc)
+	if err != nil {
+		return nil, err
+	}
+	list, problems, err := decodeData[[]webhookJSON](resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("accountactivity: list webhooks: response is not the expected JSON: %w", err)
+	}
+	if list == nil && len(problems) > 0 {
+		return nil, partial("list webhooks", wc, resp, problems)
+	}
+	var out []Webhook
+	if list != nil {
+		for _, w := range *list {
+			out = append(out, w.webhook())
+		}
+	}
+	return out, nil // X omits data when the app has no webhook
+}
+
+// Validation is the response to a request for a CRC check.
+type Validation struct {
+	// Valid is true when X reports that the webhook passed the check.
+	Valid bool
+	// Attempted is true when X reports only that it started the check.
+	Attempted bool
+}
+
+// ValidateWebhook asks X to send a CRC check to the webhook id and to mark
+// it valid again when the check passes (PUT /2/webhooks/:id, app-only).
+// X returns either {"valid": true} or {"attempted": true}; both are
+// returned as they came. Errors are as for CreateWebhook, with
+// ErrWebhookIDInvalid for an unknown id.
+func (c *Client) ValidateWebhook(ctx context.Context, id string) (Validation, error) {
+	if err := checkID("webhook id", id); err != nil {
+		return Validation{}, err
+	}
+	v, err := call[struct {
+		Valid     bool `json:"valid"`
+		Attempted bool `json:"attempted"`
+	}](ctx, c, appAuth, "validate webhook", wire.Call{
+		Method: http.MethodPut,
+		Path:   path("2", "webhooks", id),
+	})
+	if err != nil {
+		return Validation{}, err
+	}
+	return Validation{Valid: v.Valid, Attempted: v.Attempted}, nil
+}
+
+// DeleteWebhook deletes the webhook id and with it the subscriptions that
+// deliver to it (DELETE /2/webhooks/:id, app-only). Errors are as for
+// ValidateWebhook; a response whose deleted member is not true is an error
+// too.
+func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
+	if err := checkID("webhook id", id); err != nil {
+		return err
+	}
+	v, err := call[struct {
+		Deleted bool `json:"deleted"`
+	}](ctx, c, appAuth, "delete webhook", wire.Call{
+		Method: http.MethodDelete,
+		Path:   path("2", "webhooks", id),
+	})
+	if err != nil {
+		return err
+	}
+	if !v.Deleted {
+		return errors.New("accountactivity: delete webhook: X returned deleted false")
+	}
+	return nil
+}
