@@ -98,6 +98,11 @@ func (s *Server) serveEventsNew(w http.ResponseWriter, r *http.Request, c caller
 		return
 	}
 	res, refusal := s.dm.send(outgoing{api: V11, c: c, recipientID: recipient, msg: msg}, s.now())
+	if res.event != nil {
+		// A failed delivery is recorded in Deliveries, and X's response to the
+		// send does not depend on it.
+		s.deliverDMEvent(r.Context(), res.event)
+	}
 	switch {
 	case refusal != nil:
 		writeError(w, r, *refusal)

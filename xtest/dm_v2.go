@@ -138,6 +138,11 @@ func (s *Server) serveCreateGroup(w http.ResponseWriter, r *http.Request, c call
 // sendV2 sends out and responds as X's v2 API does.
 func (s *Server) sendV2(w http.ResponseWriter, r *http.Request, out outgoing) {
 	res, refusal := s.dm.send(out, s.now())
+	if res.event != nil {
+		// A failed delivery is recorded in Deliveries, and X's response to the
+		// send does not depend on it.
+		s.deliverDMEvent(r.Context(), res.event)
+	}
 	switch {
 	case refusal != nil:
 		writeError(w, r, *refusal)

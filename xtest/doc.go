@@ -44,6 +44,13 @@
 // and the "Unauthorized" problem JSON on v2 routes. The Date header of every
 // response comes from the server's clock, so a client can detect clock skew.
 //
+// The webhook, subscription and replay endpoints also take an app-only
+// bearer token, "Authorization: Bearer " followed by App.BearerToken. A
+// missing or unknown bearer token gets the same 401 problem. An endpoint
+// that X serves only with a bearer token answers an OAuth 1.0a request with
+// X's 403 unsupported-authentication problem, and an endpoint that X serves
+// only in user context answers a bearer token the same way.
+//
 // Request.AuthError in Server.Requests tells a test why its request was
 // rejected, since X's answer does not.
 //
@@ -111,6 +118,62 @@
 // body instead of sending it. DropResponseAfterSend accepts the next send
 // and then closes the connection without a response, so a client can be
 // tested on a DM whose outcome it cannot know.
+//
+// # Webhooks and subscriptions
+//
+// These v2 endpoints manage an app's webhooks. B marks the app-only bearer
+// token, and U the OAuth 1.0a user context.
+//
+//   - POST /2/webhooks (B or U) takes {"url"}, sends a real CRC check,
+//     GET url?crc_token=..., to the URL and registers the webhook only when
+//     the answer is 200 with the right {"response_token":"sha256=..."}
+//     within the CRC timeout (10 seconds unless set with WithCRCTimeout).
+//     Redirects are not followed. It returns {"data":{"id","url","valid",
+//     "created_at"}}. The URL must use https, name no port and be at most
+//     200 characters long; WithInsecureWebhooks also allows http and ports,
+//     as httptest servers need.
+//   - GET /2/webhooks (B) lists the app's webhooks with meta.result_count.
+//   - PUT /2/webhooks/{webhook_id} (B or U) runs the CRC check again and
+//     returns {"data":{"valid":true}} or false, which the webhook keeps.
+//   - DELETE /2/webhooks/{webhook_id} (B or U) returns
+//     {"data":{"deleted":true}}.
+//   - POST and GET /2/account_activity/webhooks/{webhook_id}/subscriptions/all
+//     (U) subscribe the user and report whether the user is subscribed.
+//   - GET .../subscriptions/all/list (B) lists the subscribed user ids,
+//     DELETE .../subscriptions/{user_id}/all (B) removes one, and
+//     GET /2/account_activity/subscriptions/count (B) counts them, with the
+//     counts as strings as X sends them.
+//
+// A failure gets a 400 invalid-request problem whose error message starts
+// with the reason X documents: CrcValidationFailed, UrlValidationFailed,
+// DuplicateUrlFailed, WebhookLimitExceeded (more than 1 webhook per app
+// unless set with WithWebhookLimit), WebhookIdInvalid,
+// DuplicateSubscriptionFailed, SubscriptionLimitExceeded (more than 3
+// subscriptions per app unless set with WithSubscriptionLimit),
+// SubscriptionNotFound and QueryParamInvalid. Server.Webhooks lists an app's
+// webhooks, and Server.InvalidateWebhook marks one invalid as X does after
+// failed periodic CRC checks.
+//
+// # Deliveries and replays
+//
+// Server.Deliver posts a body to a webhook signed as X signs it, in the
+// x-twitter-webhooks-signature header, and records it; Server.Deliveries
+// lists what was sent. An invalid webhook gets nothing, but the delivery is
+// still recorded. Server.DeliverDM stores a DM between two users and
+// delivers its direct_message_events body to the webhooks of each
+// subscribed participant, the sender's copy being the echo. A one-to-one DM
+// sent through the DM endpoints of either API generation is delivered the
+// same way, before the send's response, with its text only; group DMs are
+// not delivered.
+//
+// POST /2/webhooks/replay (B) takes {"webhook_id","from_date","to_date"} in
+// UTC minutes, yyyymmddhhmm, both within the last 24 hours of the server's
+// clock, and returns {"data":{"job_id","created_at"}}. The job then runs in
+// its own goroutine: it sends every recorded delivery of that window again
+// and finishes with a replay_job_status delivery, Complete or, when a
+// delivery got no 200 answer, Incomplete. A second replay of the same
+// webhook while one runs gets a 409 problem naming ReplayConflictError.
+// Server.WaitReplays waits for running jobs, so tests need not sleep.
 //
 // # Rate limits
 //

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -37,10 +38,16 @@ var specRouter = sync.OnceValues(func() (routers.Router, error) {
 	return gorillamux.NewRouter(doc)
 })
 
-// isV2DMPath reports whether path is one of the v2 DM endpoints whose
-// responses the tests check against X's OpenAPI description.
-func isV2DMPath(path string) bool {
-	return strings.HasPrefix(path, "/2/dm_conversations") || strings.HasPrefix(path, "/2/dm_events")
+// isCheckedV2Path reports whether path is one of the v2 DM, webhook or
+// subscription endpoints whose responses the tests check against X's
+// OpenAPI description.
+func isCheckedV2Path(path string) bool {
+	for _, prefix := range []string{"/2/dm_conversations", "/2/dm_events", "/2/webhooks", "/2/account_activity/"} {
+		if strings.HasPrefix(path, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkV2Response checks a response of the fake to req against X's OpenAPI
@@ -70,6 +77,9 @@ func checkV2Response(req *http.Request, status int, header http.Header, body []b
 	}
 	if isBlankProblem(header, body) {
 		return checkBlankProblem(status, body)
+	}
+	if isUnsupportedAuthProblem(header, body) {
+		return checkUnsupportedAuthProblem(status, body)
 	}
 
 	in := &openapi3filter.ResponseValidationInput{
@@ -128,6 +138,40 @@ func checkBlankProblem(status int, body []byte) error {
 	}
 	if p.Status != status || p.Title != http.StatusText(status) || p.Detail == "" {
 		return fmt.Errorf("about:blank problem %s does not match status %d", body, status)
+	}
+	return nil
+}
+
+// isUnsupportedAuthProblem reports whether a response is X's
+// unsupported-authentication problem, which the Problem schema of the
+// description does not list either.
+func isUnsupportedAuthProblem(header http.Header, body []byte) bool {
+	if header.Get("Content-Type") != "application/problem+json" {
+		return false
+	}
+	var p struct {
+		Type string `json:"type"`
+	}
+	return json.Unmarshal(body, &p) == nil && p.Type == "https://api.x.com/2/problems/unsupported-authentication"
+}
+
+// checkUnsupportedAuthProblem checks body against the unsupported-authentication
+// problem X sends: exactly title, detail, type and status, with status 403.
+func checkUnsupportedAuthProblem(status int, body []byte) error {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil {
+		return err
+	}
+	names := slices.Sorted(maps.Keys(members))
+	if want := []string{"detail", "status", "title", "type"}; !slices.Equal(names, want) {
+		return fmt.Errorf("unsupported-authentication problem has members %v, want %v", names, want)
+	}
+	var p problem
+	if err := json.Unmarshal(body, &p); err != nil {
+		return err
+	}
+	if status != http.StatusForbidden || p.Status != status || p.Title != "Unsupported Authentication" || p.Detail == "" {
+		return fmt.Errorf("unsupported-authentication problem %s with status %d, want 403", body, status)
 	}
 	return nil
 }
@@ -223,8 +267,8 @@ func itemSchema(schema *openapi3.Schema) *openapi3.Schema {
 	return nil
 }
 
-// specCheck is an http.RoundTripper that checks every response to a v2 DM
-// endpoint against X's OpenAPI description and reports a mismatch as a
+// specCheck is an http.RoundTripper that checks every response to a
+// checked v2 endpoint against X's OpenAPI description and reports a mismatch as a
 // test error.
 type specCheck struct {
 	t    *testing.T
@@ -233,7 +277,7 @@ type specCheck struct {
 
 func (c specCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := c.next.RoundTrip(req)
-	if err != nil || !isV2DMPath(req.URL.Path) {
+	if err != nil || !isCheckedV2Path(req.URL.Path) {
 		return resp, err
 	}
 	body, err := io.ReadAll(resp.Body)
@@ -287,6 +331,18 @@ func TestCheckV2Response(t *testing.T) {
 		{"blank problem extra member", "GET", "/2/dm_events", 403, problemHeader,
 			`{"title":"Forbidden","type":"about:blank","status":403,"detail":"Forbidden","x":1}`, true},
 		{"unknown path", "GET", "/2/dm_nothing", 200, jsonHeader, `{}`, true},
+		{"unsupported authentication", "GET", "/2/webhooks", 403, problemHeader,
+			`{"title":"Unsupported Authentication","detail":"d","type":"https://api.x.com/2/problems/unsupported-authentication","status":403}`, false},
+		{"unsupported authentication wrong status", "GET", "/2/webhooks", 401, problemHeader,
+			`{"title":"Unsupported Authentication","detail":"d","type":"https://api.x.com/2/problems/unsupported-authentication","status":401}`, true},
+		{"unsupported authentication extra member", "GET", "/2/webhooks", 403, problemHeader,
+			`{"title":"Unsupported Authentication","detail":"d","type":"https://api.x.com/2/problems/unsupported-authentication","status":403,"x":1}`, true},
+		{"webhook created", "POST", "/2/webhooks", 200, jsonHeader,
+			`{"data":{"id":"1","url":"https://a.test/","valid":true,"created_at":"2026-01-01T00:00:00.000Z"}}`, false},
+		{"webhook created without valid", "POST", "/2/webhooks", 200, jsonHeader,
+			`{"data":{"id":"1","url":"https://a.test/","created_at":"2026-01-01T00:00:00.000Z"}}`, true},
+		{"subscription count as number", "GET", "/2/account_activity/subscriptions/count", 200, jsonHeader,
+			`{"data":{"subscriptions_count_all":1}}`, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -30,6 +30,7 @@ type Server struct {
 
 	world  *world
 	dm     *dmState
+	hooks  *webhookState
 	limits *limiter
 	log    requestLog
 	nonces nonceCache
@@ -90,6 +91,7 @@ func New(opts ...Option) *Server {
 		window: 5 * time.Minute,
 		world:  newWorld(),
 		dm:     newDMState(),
+		hooks:  newWebhookState(),
 		limits: newLimiter(),
 		mux:    http.NewServeMux(),
 	}
@@ -98,6 +100,7 @@ func New(opts ...Option) *Server {
 	}
 	s.routeUsers()
 	s.routeDMs()
+	s.routeWebhooks()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errNotFound)
 	})
@@ -135,7 +138,9 @@ func (s *Server) URL() string {
 }
 
 // Close shuts down a started server and blocks until all its requests have
-// finished. It does nothing for a server that was not started.
+// finished. Then it cancels running replay jobs, waits for them to end and
+// closes the idle connections to webhooks, whether or not the server was
+// started.
 func (s *Server) Close() {
 	s.mu.Lock()
 	ts := s.ts
@@ -143,6 +148,9 @@ func (s *Server) Close() {
 	if ts != nil {
 		ts.Close()
 	}
+	s.hooks.cancel()
+	s.hooks.replays.Wait()
+	s.hooks.client.CloseIdleConnections()
 }
 
 // ServeHTTP records r and responds to it as X would.
