@@ -75,8 +75,9 @@ type Config struct {
 // subscriptions. It is safe for concurrent use by multiple goroutines.
 // Create one with NewClient; the zero value is not usable.
 type Client struct {
-	app, user *wire.Client
-	now       func() time.Time
+	app, user   *wire.Client
+	now         func() time.Time
+	insecureURL bool // webhook URLs may use http and a port
 }
 
 // Option configures a Client. NewClient checks the options and returns
@@ -84,10 +85,21 @@ type Client struct {
 type Option func(*settings) error
 
 type settings struct {
-	baseURL   *url.URL
-	userAgent string
-	maxBody   int64
-	now       func() time.Time
+	baseURL     *url.URL
+	userAgent   string
+	maxBody     int64
+	now         func() time.Time
+	insecureURL bool
+}
+
+// WithInsecureWebhookURLs lets CreateWebhook and EnsureWebhook register
+// http URLs and URLs with a port, which X rejects. It exists for tests
+// against a fake X server such as xtest; never use it against X.
+func WithInsecureWebhookURLs() Option {
+	return func(s *settings) error {
+		s.insecureURL = true
+		return nil
+	}
 }
 
 // WithBaseURL sets the scheme, host and optional path prefix of the API,
@@ -169,7 +181,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	c := &Client{now: s.now}
+	c := &Client{now: s.now, insecureURL: s.insecureURL}
 	c.app = s.wire(cfg.App)
 	c.user = s.wire(cfg.User)
 	return c, nil

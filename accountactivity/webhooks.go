@@ -62,6 +62,53 @@ func CheckWebhookURL(rawURL string) error {
 	return nil
 }
 
+// checkWebhookURL applies CheckWebhookURL, or with WithInsecureWebhookURLs
+// only checks that the URL is absolute http or https.
+func (c *Client) checkWebhookURL(rawURL string) error {
+	if !c.insecureURL {
+		return CheckWebhookURL(rawURL)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(rawURL) > MaxWebhookURLLength {
+		return invalidf("webhook URL %q is not an absolute http or https URL of at most %d bytes", rawURL, MaxWebhookURLLength)
+	}
+	return nil
+}
+
+// EnsureWebhook makes sure a valid webhook for url exists and returns it.
+// It reuses a webhook registered for exactly this URL, asks X to check it
+// again when X marks it invalid, and creates it when none exists. It never
+// deletes or changes another webhook, so it is safe to call repeatedly and
+// from several processes: a second call changes nothing. A re-check that X
+// only reports as attempted returns the webhook with Valid unchanged.
+//
+// Errors are as for Webhooks, ValidateWebhook and CreateWebhook; a failed
+// CRC check matches ErrCRCValidationFailed.
+func (c *Client) EnsureWebhook(ctx context.Context, url string) (Webhook, error) {
+	if err := c.checkWebhookURL(url); err != nil {
+		return Webhook{}, err
+	}
+	hooks, err := c.Webhooks(ctx)
+	if err != nil {
+		return Webhook{}, err
+	}
+	for _, w := range hooks {
+		if w.URL != url {
+			continue
+		}
+		if w.Valid {
+			return w, nil
+		}
+		v, err := c.ValidateWebhook(ctx, w.ID)
+		if err != nil {
+			return Webhook{}, err
+		}
+		w.Valid = v.Valid
+		return w, nil
+	}
+	return c.CreateWebhook(ctx, url)
+}
+
 // CreateWebhook registers url as a webhook (POST /2/webhooks, app-only).
 // X sends a CRC check to the URL before it responds, so the URL's CRC
 // handler must be running. url must pass CheckWebhookURL.
@@ -71,7 +118,7 @@ func CheckWebhookURL(rawURL string) error {
 // ErrURLValidationFailed, ErrDuplicateURL or ErrWebhookLimitExceeded when
 // X names that reason; *xactivity.RequestError when no response arrived.
 func (c *Client) CreateWebhook(ctx context.Context, url string) (Webhook, error) {
-	if err := CheckWebhookURL(url); err != nil {
+	if err := c.checkWebhookURL(url); err != nil {
 		return Webhook{}, err
 	}
 	w, err := call[webhookJSON](ctx, c, appAuth, "create webhook", wire.Call{
