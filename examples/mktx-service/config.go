@@ -102,6 +102,9 @@ type Settings struct {
 	ShutdownTimeout  time.Duration
 	InboxLease       time.Duration // how long a worker claim lasts
 	LogLevel         slog.Level
+	// insecureWebhookURL lets tests register http webhook URLs with a
+	// fake X; no setting turns it on.
+	insecureWebhookURL bool
 }
 
 // LoadConfig reads the JSON file at path (when path is not empty) and then

@@ -94,7 +94,7 @@ func newHarnessAt(t testing.TB, dbPath string) *harness {
 	// The fake X shares the test's clock, so its rate-limit windows move
 	// with it; OAuth timestamps come from the real clock, hence the wide
 	// timestamp window.
-	fake := xtest.NewServer(xtest.WithClock(clock.now), xtest.WithTimestampWindow(365*24*time.Hour))
+	fake := xtest.NewServer(xtest.WithClock(clock.now), xtest.WithTimestampWindow(365*24*time.Hour), xtest.WithInsecureWebhooks())
 	t.Cleanup(fake.Close)
 	app, err := fake.AddApp(xtest.App{ConsumerKey: "test-consumer-key", ConsumerSecret: secret})
 	if err != nil {

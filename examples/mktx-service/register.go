@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/dghubble/oauth1"
+
+	"github.com/goodgo/xactivity/accountactivity"
+	"github.com/goodgo/xactivity/store"
+)
+
+type registerView struct {
+	WebhookID  string `json:"webhookId"`
+	URL        string `json:"url"`
+	Valid      bool   `json:"valid"`
+	Subscribed bool   `json:"subscribed"`
+}
+
+// registerWebhook makes sure a webhook for TWITTER__WEBHOOK_URL exists and
+// is valid (reusing a matching one, otherwise creating it, which makes X
+// run the CRC against this service), then subscribes the account. Calling
+// it again changes nothing.
+func (s *server) registerWebhook(w http.ResponseWriter, r *http.Request) {
+	merchant := merchantID(r.Context())
+	acct, err := s.store.Account(r.Context(), merchant, r.PathValue("id"))
+	if s.storeError(w, r, "account", err) {
+		return
+	}
+	if s.settings.BearerToken == "" || s.settings.WebhookURL == "" {
+		s.rejectRequest(w, r, http.StatusServiceUnavailable, "not_configured",
+			"webhook registration needs TWITTER__BEARER_TOKEN and TWITTER__WEBHOOK_URL; set them and restart the service")
+		return
+	}
+	if s.settings.APIVersion != "2" {
+		s.rejectRequest(w, r, http.StatusBadRequest, "unsupported_api_version",
+			"webhook registration is implemented for TWITTER__API_VERSION=2 only")
+		return
+	}
+	if acct.Status != store.AccountActive {
+		s.rejectRequest(w, r, http.StatusConflict, "account_revoked", "the account's X authorization was revoked; reconnect it first")
+		return
+	}
+	creds, err := s.sealer.open(acct.MerchantID, acct.XUserID, acct.Credentials)
+	if err != nil {
+		s.internalError(w, r, "open credentials", err)
+		return
+	}
+	client, err := s.managementClient(r.Context(), creds)
+	if err != nil {
+		s.internalError(w, r, "build management client", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*xTimeout) // X's CRC check runs inside the create call
+	defer cancel()
+	hook, err := client.EnsureWebhook(ctx, s.settings.WebhookURL)
+	if err != nil {
+		s.writeManagementError(w, r, err)
+		return
+	}
+	if err := client.Subscribe(ctx, hook.ID); err != nil && !errors.Is(err, accountactivity.ErrDuplicateSubscription) {
+		s.writeManagementError(w, r, err)
+		return
+	}
+	s.log.Info("webhook registered and account subscribed", "account", acct.ID, "webhook", hook.ID, "valid", hook.Valid)
+	writeData(w, http.StatusOK, registerView{WebhookID: hook.ID, URL: hook.URL, Valid: hook.Valid, Subscribed: true})
+}
+
+// managementClient returns a client for X's webhook and subscription
+// endpoints: app-only calls with the bearer token, user calls with the
+// account's OAuth 1.0a token.
+func (s *server) managementClient(ctx context.Context, creds credentials) (*accountactivity.Client, error) {
+	bearer, err := accountactivity.NewBearerClient(s.settings.BearerToken, s.x.http.Transport)
+	if err != nil {
+		return nil, err
+	}
+	ctx = context.WithValue(context.WithoutCancel(ctx), oauth1.HTTPClient, s.x.http)
+	user := s.x.config.Client(ctx, oauth1.NewToken(creds.Token, creds.TokenSecret))
+	opts := []accountactivity.Option{accountactivity.WithBaseURL(s.settings.APIBaseURL)}
+	if s.settings.insecureWebhookURL {
+		opts = append(opts, accountactivity.WithInsecureWebhookURLs())
+	}
+	return accountactivity.NewClient(accountactivity.Config{App: bearer, User: user}, opts...)
+}
+
+// writeManagementError answers a failed webhook or subscription call.
+func (s *server) writeManagementError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, accountactivity.ErrCRCValidationFailed):
+		s.rejectRequest(w, r, http.StatusBadGateway, "crc_failed",
+			"X could not validate the webhook URL: the CRC check failed; check that TWITTER__WEBHOOK_URL reaches this service and that TWITTER__API_KEY_SECRET is the app's consumer secret")
+	case errors.Is(err, accountactivity.ErrWebhookLimitExceeded), errors.Is(err, accountactivity.ErrSubscriptionLimitExceeded):
+		s.rejectRequest(w, r, http.StatusConflict, "x_limit_reached", "X's webhook or subscription limit for this app is reached: "+err.Error())
+	case errors.Is(err, accountactivity.ErrInvalid):
+		s.rejectRequest(w, r, http.StatusBadRequest, "invalid_webhook_url", err.Error())
+	default:
+		s.writeXError(w, r, err)
+	}
+}

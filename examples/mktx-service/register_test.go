@@ -1,0 +1,71 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// configureRegistration gives the service the settings webhook
+// registration needs, with the service's own webhook route as the URL, so
+// the fake X runs its CRC check against the running service.
+func configureRegistration(h *harness) {
+	h.srv.settings.BearerToken = h.app.BearerToken
+	h.srv.settings.WebhookURL = h.http.URL + apiBase + "/webhooks/twitter"
+	h.srv.settings.insecureWebhookURL = true
+}
+
+func TestRegisterWebhookIdempotent(t *testing.T) {
+	h := newHarness(t)
+	id := h.connect("m1")
+	configureRegistration(h)
+	var first registerView
+	for call := range 2 {
+		r := h.do(http.MethodPost, apiBase+"/accounts/"+id+"/register-webhook", h.token("m1"), nil)
+		if r.Status != http.StatusOK {
+			t.Fatalf("call %d: status %d: %s", call, r.Status, r.Raw)
+		}
+		var got registerView
+		decode(t, r.Data, &got)
+		if !got.Valid || !got.Subscribed || got.URL != h.srv.settings.WebhookURL || got.WebhookID == "" {
+			t.Errorf("call %d: %+v, want a valid subscribed webhook for the service URL", call, got)
+		}
+		if call == 0 {
+			first = got
+		} else if got.WebhookID != first.WebhookID {
+			t.Errorf("second call used webhook %s, want %s", got.WebhookID, first.WebhookID)
+		}
+	}
+	hooks := h.fake.Webhooks(h.app.ID)
+	if len(hooks) != 1 || len(hooks[0].Subscribers) != 1 || hooks[0].Subscribers[0] != shopID {
+		t.Errorf("fake webhooks = %+v, want one with the shop subscribed once", hooks)
+	}
+	if other := h.do(http.MethodPost, apiBase+"/accounts/"+id+"/register-webhook", h.token("m2"), nil); other.Status != http.StatusNotFound {
+		t.Errorf("another merchant: status %d, want 404", other.Status)
+	}
+}
+
+func TestRegisterWebhookWrongSecretSaysCRCFailed(t *testing.T) {
+	h := newHarness(t)
+	id := h.connect("m1")
+	configureRegistration(h)
+	h.srv.settings.ConsumerSecrets = []string{"not-the-apps-consumer-secret"}
+	h.http.Config.Handler = h.srv.handler()
+	r := h.do(http.MethodPost, apiBase+"/accounts/"+id+"/register-webhook", h.token("m1"), nil)
+	if r.Status != http.StatusBadGateway || r.Error.Code != "crc_failed" || !strings.Contains(r.Error.Message, "CRC check failed") {
+		t.Fatalf("status %d code %q message %q, want 502 crc_failed saying the CRC failed", r.Status, r.Error.Code, r.Error.Message)
+	}
+	if n := len(h.fake.Webhooks(h.app.ID)); n != 0 {
+		t.Errorf("fake has %d webhooks, want 0", n)
+	}
+}
+
+func TestRegisterWebhookNeedsSettings(t *testing.T) {
+	h := newHarness(t)
+	id := h.connect("m1")
+	r := h.do(http.MethodPost, apiBase+"/accounts/"+id+"/register-webhook", h.token("m1"), nil)
+	if r.Status != http.StatusServiceUnavailable || r.Error.Code != "not_configured" ||
+		!strings.Contains(r.Error.Message, "TWITTER__BEARER_TOKEN") || !strings.Contains(r.Error.Message, "TWITTER__WEBHOOK_URL") {
+		t.Errorf("status %d code %q message %q, want 503 naming both settings", r.Status, r.Error.Code, r.Error.Message)
+	}
+}
