@@ -315,3 +315,9 @@ func (h *harness) inboxCounts() map[store.InboxStatus]int {
 func xtestUser(i int, username string) xtest.User {
 	return xtest.User{ID: "14700000000000009" + string(rune('0'+i)) + "0", Username: username}
 }
+
+// fixturesDM returns the sample delivery of a customer's DM to the shop.
+func fixturesDM(t testing.TB) []byte {
+	t.Helper()
+	return fixtures.LoadDelivery(t, "dm_received.json").Body
+}

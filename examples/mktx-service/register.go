@@ -47,7 +47,7 @@ func (s *server) registerWebhook(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "open credentials", err)
 		return
 	}
-	client, err := s.managementClient(r.Context(), creds)
+	client, err := s.managementClient(r.Context(), &creds)
 	if err != nil {
 		s.internalError(w, r, "build management client", err)
 		return
@@ -68,15 +68,18 @@ func (s *server) registerWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 // managementClient returns a client for X's webhook and subscription
-// endpoints: app-only calls with the bearer token, user calls with the
-// account's OAuth 1.0a token.
-func (s *server) managementClient(ctx context.Context, creds credentials) (*accountactivity.Client, error) {
+// endpoints: app-only calls with the bearer token, and user calls with the
+// account's OAuth 1.0a token when creds is not nil.
+func (s *server) managementClient(ctx context.Context, creds *credentials) (*accountactivity.Client, error) {
 	bearer, err := accountactivity.NewBearerClient(s.settings.BearerToken, s.x.http.Transport)
 	if err != nil {
 		return nil, err
 	}
-	ctx = context.WithValue(context.WithoutCancel(ctx), oauth1.HTTPClient, s.x.http)
-	user := s.x.config.Client(ctx, oauth1.NewToken(creds.Token, creds.TokenSecret))
+	var user *http.Client
+	if creds != nil {
+		ctx = context.WithValue(context.WithoutCancel(ctx), oauth1.HTTPClient, s.x.http)
+		user = s.x.config.Client(ctx, oauth1.NewToken(creds.Token, creds.TokenSecret))
+	}
 	opts := []accountactivity.Option{accountactivity.WithBaseURL(s.settings.APIBaseURL)}
 	if s.settings.insecureWebhookURL {
 		opts = append(opts, accountactivity.WithInsecureWebhookURLs())
@@ -97,4 +100,51 @@ func (s *server) writeManagementError(w http.ResponseWriter, r *http.Request, er
 	default:
 		s.writeXError(w, r, err)
 	}
+}
+
+// deleteAccount disconnects an account: it removes the account's
+// subscription from the service's webhook when webhook management is
+// configured, then deletes the account with its tokens, conversations and
+// messages. When X fails, the account is kept so the call can be repeated.
+func (s *server) deleteAccount(w http.ResponseWriter, r *http.Request) {
+	merchant := merchantID(r.Context())
+	acct, err := s.store.Account(r.Context(), merchant, r.PathValue("id"))
+	if s.storeError(w, r, "account", err) {
+		return
+	}
+	if s.settings.BearerToken != "" && s.settings.WebhookURL != "" && s.settings.APIVersion == "2" {
+		if err := s.unsubscribe(r.Context(), acct); err != nil {
+			s.writeManagementError(w, r, err)
+			return
+		}
+	}
+	if err := s.store.DeleteAccount(r.Context(), merchant, acct.ID); s.storeError(w, r, "account", err) {
+		return
+	}
+	s.log.Info("account disconnected", "merchant", merchant, "account", acct.ID, "x_user", acct.XUserID)
+	writeData(w, http.StatusOK, map[string]any{"id": acct.ID, "deleted": true})
+}
+
+// unsubscribe removes the account's subscription from the webhook
+// registered for TWITTER__WEBHOOK_URL; no webhook or no subscription is
+// not an error.
+func (s *server) unsubscribe(ctx context.Context, acct store.Account) error {
+	client, err := s.managementClient(ctx, nil)
+	if err != nil {
+		return err
+	}
+	hooks, err := client.Webhooks(ctx)
+	if err != nil {
+		return err
+	}
+	for _, hook := range hooks {
+		if hook.URL != s.settings.WebhookURL {
+			continue
+		}
+		err := client.Unsubscribe(ctx, hook.ID, acct.XUserID)
+		if err != nil && !errors.Is(err, accountactivity.ErrSubscriptionNotFound) {
+			return err
+		}
+	}
+	return nil
 }

@@ -69,3 +69,32 @@ func TestRegisterWebhookNeedsSettings(t *testing.T) {
 		t.Errorf("status %d code %q message %q, want 503 naming both settings", r.Status, r.Error.Code, r.Error.Message)
 	}
 }
+
+func TestDeleteAccountUnsubscribesAndForgets(t *testing.T) {
+	h := newHarness(t)
+	id := h.connect("m1")
+	configureRegistration(h)
+	if r := h.do(http.MethodPost, apiBase+"/accounts/"+id+"/register-webhook", h.token("m1"), nil); r.Status != http.StatusOK {
+		t.Fatalf("register: status %d: %s", r.Status, r.Raw)
+	}
+	h.deliver(fixturesDM(t))
+	h.process()
+	if other := h.do(http.MethodDelete, apiBase+"/accounts/"+id, h.token("m2"), nil); other.Status != http.StatusNotFound {
+		t.Errorf("another merchant's delete: status %d, want 404", other.Status)
+	}
+	if r := h.do(http.MethodDelete, apiBase+"/accounts/"+id, h.token("m1"), nil); r.Status != http.StatusOK {
+		t.Fatalf("delete: status %d: %s", r.Status, r.Raw)
+	}
+	if hooks := h.fake.Webhooks(h.app.ID); len(hooks) != 1 || len(hooks[0].Subscribers) != 0 {
+		t.Errorf("fake webhooks = %+v, want the webhook kept with no subscriber", hooks)
+	}
+	if r := h.do(http.MethodGet, apiBase+"/accounts/"+id, h.token("m1"), nil); r.Status != http.StatusNotFound {
+		t.Errorf("deleted account: status %d, want 404", r.Status)
+	}
+	if convs := h.conversations("m1"); len(convs) != 0 {
+		t.Errorf("conversations after delete = %d, want 0", len(convs))
+	}
+	if again := h.connect("m1"); again == id {
+		t.Errorf("reconnecting reused id %s; a deleted account is gone", id)
+	}
+}

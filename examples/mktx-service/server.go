@@ -107,7 +107,10 @@ func (s *server) handler() http.Handler {
 		http.MethodGet:  authed(s.listAccounts),
 		http.MethodPost: authed(s.connectAccount),
 	})
-	mux.Handle(apiBase+"/accounts/{id}", methods{http.MethodGet: authed(s.getAccount)})
+	mux.Handle(apiBase+"/accounts/{id}", methods{
+		http.MethodGet:    authed(s.getAccount),
+		http.MethodDelete: authed(s.deleteAccount),
+	})
 	mux.Handle(apiBase+"/accounts/{id}/register-webhook", methods{http.MethodPost: authed(s.registerWebhook)})
 	mux.Handle(apiBase+"/conversations", methods{http.MethodGet: authed(s.listConversations)})
 	mux.Handle(apiBase+"/conversations/{id}", methods{http.MethodGet: authed(s.getConversation)})
