@@ -108,15 +108,9 @@ func WithInsecureWebhookURLs() Option {
 // fragment. The default is DefaultBaseURL.
 func WithBaseURL(rawURL string) Option {
 	return func(s *settings) error {
-		u, err := url.Parse(rawURL)
+		u, err := wire.ParseBaseURL(rawURL)
 		if err != nil {
-			return fmt.Errorf("accountactivity: invalid base URL: %w", err)
-		}
-		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("accountactivity: base URL %q must be an absolute http or https URL", rawURL)
-		}
-		if u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
-			return errors.New("accountactivity: base URL must not contain user information, a query or a fragment")
+			return fmt.Errorf("accountactivity: %w", err)
 		}
 		s.baseURL = u
 		return nil
@@ -127,13 +121,8 @@ func WithBaseURL(rawURL string) Option {
 // non-empty printable ASCII. The default is DefaultUserAgent.
 func WithUserAgent(userAgent string) Option {
 	return func(s *settings) error {
-		if userAgent == "" {
-			return errors.New("accountactivity: user agent is empty")
-		}
-		for i := 0; i < len(userAgent); i++ {
-			if c := userAgent[i]; c < ' ' || c > '~' {
-				return fmt.Errorf("accountactivity: user agent contains byte %#x; use printable ASCII", c)
-			}
+		if err := wire.CheckUserAgent(userAgent); err != nil {
+			return fmt.Errorf("accountactivity: %w", err)
 		}
 		s.userAgent = userAgent
 		return nil
@@ -145,8 +134,8 @@ func WithUserAgent(userAgent string) Option {
 // 4 MiB.
 func WithMaxResponseBytes(n int64) Option {
 	return func(s *settings) error {
-		if n <= 0 {
-			return fmt.Errorf("accountactivity: max response bytes %d must be positive", n)
+		if err := wire.CheckMaxBody(n); err != nil {
+			return fmt.Errorf("accountactivity: %w", err)
 		}
 		s.maxBody = n
 		return nil

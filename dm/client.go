@@ -61,15 +61,9 @@ type settings struct {
 // fragment. The default is DefaultBaseURL.
 func WithBaseURL(rawURL string) Option {
 	return func(s *settings) error {
-		u, err := url.Parse(rawURL)
+		u, err := wire.ParseBaseURL(rawURL)
 		if err != nil {
-			return fmt.Errorf("dm: invalid base URL: %w", err)
-		}
-		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("dm: base URL %q must be an absolute http or https URL", rawURL)
-		}
-		if u.User != nil || u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
-			return errors.New("dm: base URL must not contain user information, a query or a fragment")
+			return fmt.Errorf("dm: %w", err)
 		}
 		s.baseURL = u
 		return nil
@@ -80,13 +74,8 @@ func WithBaseURL(rawURL string) Option {
 // non-empty printable ASCII. The default is DefaultUserAgent.
 func WithUserAgent(userAgent string) Option {
 	return func(s *settings) error {
-		if userAgent == "" {
-			return errors.New("dm: user agent is empty")
-		}
-		for i := 0; i < len(userAgent); i++ {
-			if c := userAgent[i]; c < ' ' || c > '~' {
-				return fmt.Errorf("dm: user agent contains byte %#x; use printable ASCII", c)
-			}
+		if err := wire.CheckUserAgent(userAgent); err != nil {
+			return fmt.Errorf("dm: %w", err)
 		}
 		s.userAgent = userAgent
 		return nil
@@ -98,8 +87,8 @@ func WithUserAgent(userAgent string) Option {
 // 4 MiB.
 func WithMaxResponseBytes(n int64) Option {
 	return func(s *settings) error {
-		if n <= 0 {
-			return fmt.Errorf("dm: max response bytes %d must be positive", n)
+		if err := wire.CheckMaxBody(n); err != nil {
+			return fmt.Errorf("dm: %w", err)
 		}
 		s.maxBody = n
 		return nil
