@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/dghubble/oauth1"
+
+	"github.com/goodgo/xactivity/internal/wire"
 )
 
 // xTimeout bounds one call to the X API.
@@ -23,7 +25,7 @@ type xUser struct {
 	Username string `json:"username"`
 }
 
-// Errors of X API calls, mapped to the service's answers.
+// Errors of X API calls, mapped to the service's responses.
 var (
 	errXRejected = errors.New("X rejected the OAuth token")
 	errXFailed   = errors.New("X API call failed")
@@ -75,7 +77,7 @@ func (c *xClient) me(ctx context.Context, token, secret string) (xUser, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return xUser{}, fmt.Errorf("%w: reading the answer: %v", errXFailed, err)
+		return xUser{}, fmt.Errorf("%w: reading the response: %v", errXFailed, err)
 	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
@@ -88,8 +90,8 @@ func (c *xClient) me(ctx context.Context, token, secret string) (xUser, error) {
 	var answer struct {
 		Data xUser `json:"data"`
 	}
-	if err := json.Unmarshal(body, &answer); err != nil || !isDecimalID(answer.Data.ID) {
-		return xUser{}, fmt.Errorf("%w: unexpected /2/users/me answer", errXFailed)
+	if err := json.Unmarshal(body, &answer); err != nil || !wire.ValidID(answer.Data.ID) {
+		return xUser{}, fmt.Errorf("%w: unexpected /2/users/me response", errXFailed)
 	}
 	return answer.Data, nil
 }
@@ -101,18 +103,4 @@ func (c *xClient) rateLimitReset(h http.Header) time.Time {
 		return time.Unix(secs, 0)
 	}
 	return c.now().Add(15 * time.Minute)
-}
-
-// isDecimalID reports whether id is a non-empty string of ASCII digits, the
-// form of every X id.
-func isDecimalID(id string) bool {
-	if id == "" || len(id) > 20 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		if id[i] < '0' || id[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
