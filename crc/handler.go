@@ -10,11 +10,11 @@ import (
 	"sync"
 )
 
-// Handler answers CRC requests. It signs the crc_token query parameter of a
+// Handler serves CRC requests. It signs the crc_token query parameter of a
 // GET or HEAD request with ConsumerSecret and ignores every other parameter
 // (older X endpoints add a nonce).
 //
-// It answers 400 with an empty body when the token is missing or fails
+// It responds 400 with an empty body when the token is missing or fails
 // ValidToken, and 405 for other methods. It does no I/O besides writing the
 // answer, so it meets X's time limit even when the rest of the service is
 // overloaded.
@@ -32,7 +32,7 @@ type Handler struct {
 	mac hash.Hash // keyed with ConsumerSecret, created on first use
 }
 
-// ServeHTTP answers one CRC request.
+// ServeHTTP serves one CRC request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
@@ -94,7 +94,7 @@ func Token(r *http.Request) (string, bool) {
 	return token, found && ValidToken(token)
 }
 
-// WriteResponse writes the 200 answer to a CRC request for token, which the
+// WriteResponse writes the 200 response to a CRC request for token, which the
 // caller must have checked with ValidToken.
 func WriteResponse(w http.ResponseWriter, consumerSecret, token string) {
 	writeBody(w, appendBody(hmac.New(sha256.New, []byte(consumerSecret)), token))

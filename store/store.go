@@ -99,7 +99,7 @@ type Accounts interface {
 	DeleteAccount(ctx context.Context, merchantID, id string) error
 }
 
-// Direction tells whether a message was sent to or by the account.
+// Direction is whether a message was sent to or by the account.
 type Direction string
 
 // Message directions.
@@ -235,8 +235,8 @@ type Conversations interface {
 	Messages(ctx context.Context, q MessageQuery) (Page[Message], error)
 }
 
-// Contact is what an account knows about another X user from follow, block
-// and mute events.
+// Contact is an account's record of another X user, built from follow,
+// block and mute events.
 type Contact struct {
 	AccountID string
 	XUserID   string

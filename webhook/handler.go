@@ -31,8 +31,8 @@ var (
 	ErrInvalidCRCToken = errors.New("webhook: missing or invalid crc_token")
 	// ErrNoReceiver reports a Handler without a Receiver (500).
 	ErrNoReceiver = errors.New("webhook: no receiver configured")
-	// ErrInvalidBody is for receivers: a receiver error that wraps it is
-	// answered 400 instead of 503, telling X not to retry a body that will
+	// ErrInvalidBody is for receivers: a receiver error that wraps it gets
+	// a 400 response instead of 503, telling X not to retry a body that will
 	// never be accepted.
 	ErrInvalidBody = errors.New("webhook: invalid delivery body")
 )
@@ -46,7 +46,7 @@ type Delivery struct {
 	ReceivedAt time.Time
 }
 
-// Receiver takes verified deliveries. The Handler answers X with 200 only
+// Receiver takes verified deliveries. The Handler responds 200 to X only
 // when Receive returns nil, so Receive should return only after the delivery
 // is durably stored: X retries (or a replay recovers) what was not
 // acknowledged. Receive runs on the request's goroutine with its context.
@@ -61,7 +61,7 @@ type ReceiverFunc func(ctx context.Context, d *Delivery) error
 func (f ReceiverFunc) Receive(ctx context.Context, d *Delivery) error { return f(ctx, d) }
 
 // StatusError is a receiver error that chooses the HTTP status of the
-// answer. Statuses outside 400-599 are answered 503.
+// response. Statuses outside 400-599 become 503.
 type StatusError struct {
 	Status int
 	Err    error
@@ -73,7 +73,7 @@ func (e *StatusError) Error() string { return fmt.Sprintf("webhook: status %d: %
 func (e *StatusError) Unwrap() error { return e.Err }
 
 // Handler serves a webhook URL. GET and HEAD requests are CRC checks,
-// answered as crc.Handler does with the first consumer secret; a missing or
+// handled as crc.Handler does with the first consumer secret. A missing or
 // invalid crc_token is rejected with ErrInvalidCRCToken (400). POST requests
 // are deliveries: the handler reads the body once within MaxBodyBytes
 // (413 above it), verifies its signature over the raw bytes (401 on any
@@ -171,7 +171,7 @@ func (h *Handler) serveDelivery(w http.ResponseWriter, r *http.Request) {
 		case h.slots <- struct{}{}:
 			defer func() { <-h.slots }()
 		case <-r.Context().Done():
-			return // the client is gone; there is nobody to answer
+			return // the client is gone, so no response can reach it
 		}
 	}
 	// A missing or malformed signature is rejected before the body is read,

@@ -1,7 +1,7 @@
 // Command loadgen posts signed webhook deliveries to a running service at a
 // fixed concurrency and reports throughput and latency percentiles. While
 // it runs, a probe sends a CRC check at a fixed interval, so the report
-// shows how fast CRC answers stay while ingest is saturated.
+// shows how fast CRC responses stay while ingest is saturated.
 //
 // Each delivery is a one-DM Account Activity body with a fresh event id, so
 // every request stores a new inbox row.
@@ -50,7 +50,7 @@ type options struct {
 	probeOnly   time.Duration
 }
 
-// result is what one run measured.
+// result holds the measurements of one run.
 type result struct {
 	elapsed   time.Duration
 	latencies []time.Duration
@@ -89,7 +89,7 @@ func run(args []string, getenv func(string) string, out io.Writer) error {
 	res := load(context.Background(), o)
 	report(out, o, res)
 	if res.failures > 0 {
-		return fmt.Errorf("%d deliveries were not answered 200", res.failures)
+		return fmt.Errorf("%d deliveries did not get a 200 response", res.failures)
 	}
 	return nil
 }

@@ -83,7 +83,7 @@ func (s *server) connectAccount(w http.ResponseWriter, r *http.Request) {
 	writeData(w, status, viewAccount(acct))
 }
 
-// writeXError answers a failed X call: 400 when X rejected the token, 429
+// writeXError responds to a failed X call: 400 when X rejected the token, 429
 // with Retry-After when X rate-limited the call, 502 otherwise.
 func (s *server) writeXError(w http.ResponseWriter, r *http.Request, err error) {
 	var limited *xRateLimited
@@ -142,7 +142,7 @@ func (s *server) getAccount(w http.ResponseWriter, r *http.Request) {
 	writeData(w, http.StatusOK, viewAccount(acct))
 }
 
-// storeError answers err when it is not nil and reports whether it did:
+// storeError writes the response for err when it is not nil and reports whether it did:
 // 404 for store.ErrNotFound, 400 for store.ErrInvalid (a bad cursor), 500
 // otherwise.
 func (s *server) storeError(w http.ResponseWriter, r *http.Request, what string, err error) bool {

@@ -73,7 +73,7 @@ func (t timeJSON) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON parses an RFC 3339 time, so API clients in Go (the tests
-// among them) can decode the service's answers.
+// among them) can decode the service's responses.
 func (t *timeJSON) UnmarshalJSON(data []byte) error {
 	var s string
 	if err := json.Unmarshal(data, &s); err != nil {
@@ -122,7 +122,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) (status int, err 
 	return 0, nil
 }
 
-// methods routes one path by method and answers other methods with 405
+// methods routes one path by method and responds to other methods with 405
 // and an Allow header.
 type methods map[string]http.Handler
 

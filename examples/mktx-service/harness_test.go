@@ -47,7 +47,7 @@ type harness struct {
 type testClock struct {
 	mu     sync.Mutex
 	offset time.Duration
-	frozen time.Time // when set, the clock stands still between advances
+	frozen time.Time // when set, the clock does not move between advances
 }
 
 func (c *testClock) now() time.Time {
@@ -173,7 +173,7 @@ func (h *harness) token(merchant string) string {
 	return tok
 }
 
-// response is a decoded answer of the service.
+// response is a decoded response of the service.
 type response struct {
 	Status     int
 	Header     http.Header

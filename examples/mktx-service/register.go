@@ -87,7 +87,7 @@ func (s *server) managementClient(ctx context.Context, creds *credentials) (*acc
 	return accountactivity.NewClient(accountactivity.Config{App: bearer, User: user}, opts...)
 }
 
-// writeManagementError answers a failed webhook or subscription call.
+// writeManagementError responds to a failed webhook or subscription call.
 func (s *server) writeManagementError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, accountactivity.ErrCRCValidationFailed):

@@ -33,7 +33,7 @@ func sendHarness(t *testing.T) (*harness, string) {
 	return h, convs[0].ID
 }
 
-// sentView is the answer to POST /conversations/{id}/messages.
+// sentView is the response to POST /conversations/{id}/messages.
 type sentView struct {
 	messageView
 	ScheduledAt *timeJSON `json:"scheduledAt"`

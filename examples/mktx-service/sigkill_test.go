@@ -74,7 +74,7 @@ func startService(t *testing.T, bin string, env []string) *serviceProcess {
 	return p
 }
 
-// waitHealthy polls /healthz until the service answers, or fails the test.
+// waitHealthy polls /healthz until the service responds, or fails the test.
 func waitHealthy(t *testing.T, p *serviceProcess, base string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -97,7 +97,7 @@ func waitHealthy(t *testing.T, p *serviceProcess, base string) {
 
 // TestSIGKILLLosesNoAcknowledgedDelivery kills the service process with
 // SIGKILL several times while deliveries stream in, restarts it on the same
-// SQLite file, and checks that every delivery answered 200 ends up stored
+// SQLite file, and checks that every delivery that got a 200 response ends up stored
 // and processed exactly once.
 func TestSIGKILLLosesNoAcknowledgedDelivery(t *testing.T) {
 	if testing.Short() {

@@ -14,8 +14,8 @@ import (
 	"github.com/goodgo/xactivity/webhook"
 )
 
-// defaultWebhookURL is where a locally running mktx-service receives
-// deliveries.
+// defaultWebhookURL is the delivery URL of a locally running
+// mktx-service.
 const defaultWebhookURL = "http://127.0.0.1:5000/api/v1/mkt-x/webhooks/twitter"
 
 func (e env) send(ctx context.Context, args []string) error {
@@ -52,8 +52,8 @@ func (e env) send(ctx context.Context, args []string) error {
 	return nil
 }
 
-// sendFile posts one file's exact bytes, signed, and returns the answer's
-// status, or an error when the answer is not 200.
+// sendFile posts one file's exact bytes, signed, and returns the response's
+// status, or an error when the status is not 200.
 func (e env) sendFile(ctx context.Context, client *http.Client, target, secret, name string) (string, error) {
 	body, err := e.readFile(name)
 	if err != nil {
