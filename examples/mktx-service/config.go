@@ -51,6 +51,7 @@ type MktxConfig struct {
 	CampaignDailyContacts  setting `json:"CampaignDailyContacts" env:"MKTX__CAMPAIGN_DAILY_CONTACTS"`
 	InboxLease             setting `json:"InboxLease" env:"MKTX__INBOX_LEASE"`
 	LogLevel               setting `json:"LogLevel" env:"MKTX__LOG_LEVEL"`
+	WebhookCheckInterval   setting `json:"WebhookCheckInterval" env:"MKTX__WEBHOOK_CHECK_INTERVAL"`
 }
 
 // setting is one configuration value. In the JSON file it may be written
@@ -101,7 +102,10 @@ type Settings struct {
 	CampaignContacts int
 	ShutdownTimeout  time.Duration
 	InboxLease       time.Duration // how long a worker claim lasts
-	LogLevel         slog.Level
+	// WebhookCheckInterval is how often the webhook health watcher polls
+	// X's webhook list.
+	WebhookCheckInterval time.Duration
+	LogLevel             slog.Level
 	// insecureWebhookURL lets tests register http webhook URLs with a
 	// fake X; no setting turns it on.
 	insecureWebhookURL bool
@@ -219,14 +223,25 @@ func (c Config) Settings() (Settings, error) {
 		invalid = append(invalid, fmt.Sprintf("MKTX__WEBHOOK_MAX_BODY_BYTES=%q (a whole number of at least 1024)", string(c.Mktx.WebhookMaxBodyBytes)))
 	}
 	s.MaxBodyBytes = int64(maxBody)
-	s.InboxLease = 30 * time.Second
-	if raw := string(c.Mktx.InboxLease); raw != "" {
-		lease, err := time.ParseDuration(raw)
-		if err != nil || lease < time.Second {
-			invalid = append(invalid, fmt.Sprintf("MKTX__INBOX_LEASE=%q (a duration of at least 1s, such as 30s)", raw))
-		} else {
-			s.InboxLease = lease
+	durations := []struct {
+		name, value string
+		def, min    time.Duration
+		dst         *time.Duration
+	}{
+		{"MKTX__INBOX_LEASE", string(c.Mktx.InboxLease), 30 * time.Second, time.Second, &s.InboxLease},
+		{"MKTX__WEBHOOK_CHECK_INTERVAL", string(c.Mktx.WebhookCheckInterval), time.Minute, time.Second, &s.WebhookCheckInterval},
+	}
+	for _, f := range durations {
+		*f.dst = f.def
+		if f.value == "" {
+			continue
 		}
+		d, err := time.ParseDuration(strings.TrimSpace(f.value))
+		if err != nil || d < f.min {
+			invalid = append(invalid, fmt.Sprintf("%s=%q (a duration of at least %v, such as %v)", f.name, f.value, f.min, f.def))
+			continue
+		}
+		*f.dst = d
 	}
 	return s, configError(missing, invalid)
 }

@@ -115,6 +115,7 @@ func TestSettingsRejectsInvalidValues(t *testing.T) {
 		"MKTX__WEBHOOK_MAX_BODY_BYTES":    "10",
 		"MKTX__DATABASE_URL":              "sqlite:",
 		"MKTX__INBOX_LEASE":               "5ms",
+		"MKTX__WEBHOOK_CHECK_INTERVAL":    "soon",
 		"MKTX__LOG_LEVEL":                 "loud",
 		"MKTX__JWT_SECRET":                "short",
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/goodgo/xactivity/accountactivity"
 	"github.com/goodgo/xactivity/store"
 	"github.com/goodgo/xactivity/store/sqlstore"
 	"github.com/goodgo/xactivity/webhook"
@@ -35,6 +36,7 @@ type server struct {
 	log      *slog.Logger
 	worker   *worker
 	sender   *sender
+	watcher  *accountactivity.Watcher // nil without webhook management
 	now      func() time.Time
 }
 
@@ -85,6 +87,9 @@ func newServer(settings Settings, st store.Store, log *slog.Logger) (*server, er
 	}
 	s.worker = newWorker(s)
 	s.sender = newSender(s)
+	if s.watcher, err = s.newWebhookWatcher(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -137,7 +142,10 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "database_unavailable", "the database is not reachable")
 		return
 	}
-	writeData(w, http.StatusOK, map[string]string{"status": "ready", "database": "ok"})
+	// The webhook's health is shown but does not make the service unready:
+	// a replica taken out of rotation could not answer X's CRC checks,
+	// which would keep the webhook invalid.
+	writeData(w, http.StatusOK, map[string]any{"status": "ready", "database": "ok", "webhook": s.webhookStatus()})
 }
 
 // serve runs the HTTP server and the inbox worker until ctx is cancelled,
@@ -160,8 +168,14 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 			defer close(outboxDone)
 			s.sender.runOutbox(workerCtx)
 		}()
+		watcherDone := make(chan struct{})
+		go func() {
+			defer close(watcherDone)
+			s.runWatcher(workerCtx)
+		}()
 		s.worker.run(workerCtx)
 		<-outboxDone
+		<-watcherDone
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
