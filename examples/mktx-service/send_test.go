@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -287,5 +288,45 @@ func TestSenderCrashNeverResends(t *testing.T) {
 		if m.ID == msg.ID && m.Status != "unknown" {
 			t.Errorf("status = %s, want unknown", m.Status)
 		}
+	}
+}
+
+func TestRevokeStopsQueuedSends(t *testing.T) {
+	h, conv := sendHarness(t)
+	h.srv.settings.DMDailyLimit = 1
+	h.srv.sender = newSender(h.srv)
+	if r, _ := h.sendDM(conv, map[string]string{"content": "first"}); r.Status != http.StatusCreated {
+		t.Fatalf("first send: status %d: %s", r.Status, r.Raw)
+	}
+	r, queued := h.sendDM(conv, map[string]string{"content": "queued until tomorrow"})
+	if r.Status != http.StatusAccepted {
+		t.Fatalf("second send: status %d: %s, want 202", r.Status, r.Raw)
+	}
+
+	revoke := bytes.ReplaceAll(fixtures.LoadDelivery(t, "user_event_revoke.json").Body, []byte(baoID), []byte(shopID))
+	if status := h.deliver(revoke); status != http.StatusOK {
+		t.Fatalf("revoke delivery: status %d", status)
+	}
+	h.process()
+
+	h.clock.advance(24*time.Hour + time.Second)
+	if _, err := h.srv.sender.sendDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if dms := h.fake.SentDMs(); len(dms) != 1 {
+		t.Errorf("fake recorded %d DMs, want only the one sent before the revocation", len(dms))
+	}
+	found := false
+	for _, m := range h.messages("m1", conv) {
+		if m.ID != queued.ID {
+			continue
+		}
+		found = true
+		if m.Status != "failed" {
+			t.Errorf("queued message status = %q after the revocation, want failed", m.Status)
+		}
+	}
+	if !found {
+		t.Errorf("queued message %s not listed", queued.ID)
 	}
 }
