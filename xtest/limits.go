@@ -35,10 +35,32 @@ const (
 	GroupWelcomeV11 Group = "welcome-v1.1"
 )
 
+// The rate-limit groups of the v1.1 Account Activity endpoints, Enterprise
+// and Premium alike. Their defaults are the 15-minute limits that X's v1.1
+// Enterprise reference states.
+const (
+	// GroupWebhooksV11 is registering, listing, validating and deleting
+	// webhooks: 15 requests per 15 minutes.
+	GroupWebhooksV11 Group = "webhooks-v1.1"
+	// GroupSubscriptionsV11 is subscribing a user, checking a subscription
+	// and deleting one: 500 requests per 15 minutes.
+	GroupSubscriptionsV11 Group = "subscriptions-v1.1"
+	// GroupSubscriptionListV11 is listing a webhook's subscriptions: 50
+	// requests per 15 minutes.
+	GroupSubscriptionListV11 Group = "subscription-list-v1.1"
+	// GroupSubscriptionCountV11 is counting an app's subscriptions: 15
+	// requests per 15 minutes.
+	GroupSubscriptionCountV11 Group = "subscription-count-v1.1"
+	// GroupReplayV11 is POST /1.1/account_activity/replay/webhooks/{webhook_id}/subscriptions/all.json:
+	// 5 requests per 15 minutes.
+	GroupReplayV11 Group = "replay-v1.1"
+)
+
 // groups lists every Group, in the order of the constants.
 var groups = []Group{
 	GroupDMSend, GroupDMRead, GroupDMDelete,
 	GroupDMSendV11, GroupDMReadV11, GroupDMDeleteV11, GroupIndicatorsV11, GroupWelcomeV11,
+	GroupWebhooksV11, GroupSubscriptionsV11, GroupSubscriptionListV11, GroupSubscriptionCountV11, GroupReplayV11,
 }
 
 // Limits is the number of requests a group allows in each fixed window. A
@@ -47,8 +69,9 @@ var groups = []Group{
 // A window starts with the first request counted in it and resets at a whole
 // second of the server's clock: 15 minutes or 24 hours later, rounded up.
 // Per-user windows count the requests of one access token, that is of one
-// user through one app. Per-app windows count the requests of all users of
-// one app.
+// user through one app, and the requests an app makes with its bearer token
+// share one per-user window of their own. Per-app windows count the requests
+// of all users of one app.
 type Limits struct {
 	PerUser15m int // requests per user in 15 minutes, sent as x-rate-limit-*
 	PerUser24h int // requests per user in 24 hours, sent as x-user-limit-24hour-*
@@ -56,12 +79,21 @@ type Limits struct {
 }
 
 // defaultLimits returns the limits a group has unless an option or SetLimits
-// changes them. They are the fake's own choice: high enough that tests which
-// do not test rate limits never reach them.
+// changes them. The limits of the DM groups are the fake's own choice: high
+// enough that tests which do not test rate limits never reach them. The v1.1
+// Account Activity groups have X's documented limits.
 func defaultLimits(g Group) Limits {
 	switch g {
 	case GroupDMSend, GroupDMSendV11:
 		return Limits{PerUser15m: 1000, PerUser24h: 10000, PerApp24h: 100000}
+	case GroupWebhooksV11, GroupSubscriptionCountV11:
+		return Limits{PerUser15m: 15}
+	case GroupSubscriptionsV11:
+		return Limits{PerUser15m: 500}
+	case GroupSubscriptionListV11:
+		return Limits{PerUser15m: 50}
+	case GroupReplayV11:
+		return Limits{PerUser15m: 5}
 	default:
 		return Limits{PerUser15m: 1000}
 	}

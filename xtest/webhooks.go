@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,8 +21,10 @@ import (
 
 // Defaults of the webhook options.
 const (
-	// defaultCRCTimeout is how long X's v2 API waits for a CRC response.
-	defaultCRCTimeout = 10 * time.Second
+	// defaultCRCTimeout is how long X's v2 API waits for a CRC response, and
+	// defaultV11CRCTimeout how long its v1.1 API waits.
+	defaultCRCTimeout    = 10 * time.Second
+	defaultV11CRCTimeout = 3 * time.Second
 	// defaultWebhookLimit and defaultSubscriptionLimit are X's limits for an
 	// app of the pay-per-use tier.
 	defaultWebhookLimit      = 1
@@ -36,11 +39,14 @@ const (
 
 // Webhook is a webhook an app registered, as the server stores it.
 type Webhook struct {
-	ID        string // decimal string
-	AppID     string
-	URL       string
-	Valid     bool // whether the last CRC check passed
-	CreatedAt time.Time
+	ID    string // decimal string
+	AppID string
+	URL   string
+	Valid bool // whether the last CRC check passed
+	// Environment is the v1.1 Premium environment that holds the webhook,
+	// and empty for a webhook registered through v2 or v1.1 Enterprise.
+	Environment string
+	CreatedAt   time.Time
 	// Subscribers are the ids of the users subscribed to the webhook, in
 	// the order they subscribed.
 	Subscribers []string
@@ -58,7 +64,9 @@ type webhookState struct {
 	webhookLimit      int
 	subscriptionLimit int
 	insecure          bool
-	crcTimeout        time.Duration
+	crcTimeout        time.Duration       // for v2 CRC checks
+	crcTimeoutV11     time.Duration       // for v1.1 CRC checks
+	envs              map[string][]string // app id to Premium environment names, in the order added
 	client            *http.Client
 	replays           sync.WaitGroup
 	stop              context.Context // canceled by Close, ends replays
@@ -72,6 +80,8 @@ func newWebhookState() *webhookState {
 		webhookLimit:      defaultWebhookLimit,
 		subscriptionLimit: defaultSubscriptionLimit,
 		crcTimeout:        defaultCRCTimeout,
+		crcTimeoutV11:     defaultV11CRCTimeout,
+		envs:              make(map[string][]string),
 		client: &http.Client{
 			Transport: http.DefaultTransport.(*http.Transport).Clone(),
 			// X does not follow redirects: any 3xx fails the CRC check.
@@ -90,13 +100,17 @@ func WithInsecureWebhooks() Option {
 }
 
 // WithCRCTimeout sets how long the server waits for the response to a CRC
-// check before it fails the check. The default is 10 seconds, X's limit. New
-// panics when d is not positive.
+// check before it fails the check, on the v2 and the v1.1 endpoints alike.
+// Without it the server uses X's limits: 10 seconds on v2 and 3 seconds on
+// v1.1. New panics when d is not positive.
 func WithCRCTimeout(d time.Duration) Option {
 	if d <= 0 {
 		panic("xtest: CRC timeout must be positive")
 	}
-	return func(s *Server) { s.hooks.crcTimeout = d }
+	return func(s *Server) {
+		s.hooks.crcTimeout = d
+		s.hooks.crcTimeoutV11 = d
+	}
 }
 
 // WithWebhookLimit sets how many webhooks one app may register. The default
@@ -127,6 +141,7 @@ func (s *Server) routeWebhooks() {
 	s.mux.Handle("DELETE /2/webhooks/{webhook_id}", s.appAuth(true, s.serveDeleteWebhook))
 	s.mux.Handle("POST /2/webhooks/replay", s.appAuth(false, s.serveReplay))
 	s.routeSubscriptions()
+	s.routeWebhooksV11()
 }
 
 // webhookFailure returns the 400 problem for one of the failure reasons
@@ -170,7 +185,7 @@ func (s *Server) serveCreateWebhook(w http.ResponseWriter, r *http.Request, app 
 		writeProblem(w, http.StatusBadRequest, *problem)
 		return
 	}
-	if err := s.checkCRC(r.Context(), app, *req.URL); err != nil {
+	if err := s.checkCRC(r.Context(), app, *req.URL, s.hooks.crcTimeout); err != nil {
 		writeProblem(w, http.StatusBadRequest, webhookFailure("CrcValidationFailed", "%v", err))
 		return
 	}
@@ -208,7 +223,8 @@ func (st *webhookState) checkURL(raw string) *typedProblem {
 }
 
 // checkNewWebhook returns the problem for a webhook app appID may not
-// register: a URL it already registered or one webhook too many.
+// register: a URL it already registered or one webhook too many. Webhooks
+// of Premium environments do not count against the limit.
 func (st *webhookState) checkNewWebhook(appID, rawURL string) *typedProblem {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -221,7 +237,9 @@ func (st *webhookState) checkNewWebhook(appID, rawURL string) *typedProblem {
 			p := webhookFailure("DuplicateUrlFailed", "the app already registered this URL as webhook %s", h.ID)
 			return &p
 		}
-		n++
+		if h.Environment == "" {
+			n++
+		}
 	}
 	if n >= st.webhookLimit {
 		p := webhookFailure("WebhookLimitExceeded", "the app already has %d of %d webhooks", n, st.webhookLimit)
@@ -238,49 +256,94 @@ func (st *webhookState) create(appID, rawURL string, now time.Time) (v2Webhook, 
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	return renderWebhook(st.insert(appID, "", rawURL, now)), nil
+}
+
+// insert stores a new valid webhook of app appID in Premium environment env,
+// or in none when env is empty, and returns it. The caller holds st.mu and
+// has checked the limits.
+func (st *webhookState) insert(appID, env, rawURL string, now time.Time) *Webhook {
 	h := &Webhook{
-		ID:        strconv.FormatUint(firstWebhookID+st.nextID, 10),
-		AppID:     appID,
-		URL:       rawURL,
-		Valid:     true,
-		CreatedAt: now,
+		ID:          strconv.FormatUint(firstWebhookID+st.nextID, 10),
+		AppID:       appID,
+		URL:         rawURL,
+		Valid:       true,
+		CreatedAt:   now,
+		Environment: env,
 	}
 	st.nextID++
 	st.hooks = append(st.hooks, h)
-	return renderWebhook(h), nil
+	return h
 }
 
+// crcFailureKind classifies a failed CRC check as X's v1.1 error messages
+// do.
+type crcFailureKind int
+
+const (
+	// crcUnreachable is a check that got no response, or a status other
+	// than 200.
+	crcUnreachable crcFailureKind = iota
+	// crcSlow is a check whose response did not arrive within the time
+	// limit.
+	crcSlow
+	// crcBadResponse is a 200 response that is not JSON or carries a wrong
+	// response_token.
+	crcBadResponse
+)
+
+// crcFailure is a failed CRC check. Its message never contains the expected
+// response token.
+type crcFailure struct {
+	kind crcFailureKind
+	err  error
+}
+
+func (f *crcFailure) Error() string { return f.err.Error() }
+func (f *crcFailure) Unwrap() error { return f.err }
+
 // checkCRC sends a CRC check to rawURL as X does and returns why it failed,
-// or nil when the URL responded 200 with the right response token in time.
-// Redirects are not followed.
-func (s *Server) checkCRC(ctx context.Context, app App, rawURL string) error {
+// as a *crcFailure, or nil when the URL responded 200 with the right
+// response token within limit. Redirects are not followed.
+func (s *Server) checkCRC(ctx context.Context, app App, rawURL string, limit time.Duration) error {
 	var nonce [24]byte
 	rand.Read(nonce[:])
 	token := base64.RawURLEncoding.EncodeToString(nonce[:])
 
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return fmt.Errorf("invalid URL: %w", err)
+		return &crcFailure{crcUnreachable, fmt.Errorf("invalid URL: %w", err)}
 	}
 	q := u.Query()
 	q.Set("crc_token", token)
 	u.RawQuery = q.Encode()
 
-	ctx, cancel := context.WithTimeout(ctx, s.hooks.crcTimeout)
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
+	// fail reports a failure of kind, or a slow response when the time limit
+	// ended the request.
+	fail := func(kind crcFailureKind, err error) error {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			kind = crcSlow
+		}
+		return &crcFailure{kind, err}
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return fmt.Errorf("build CRC request: %w", err)
+		return &crcFailure{crcUnreachable, fmt.Errorf("build CRC request: %w", err)}
 	}
 	resp, err := s.hooks.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("CRC request failed: %w", err)
+		return fail(crcUnreachable, fmt.Errorf("CRC request failed: %w", err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("CRC response has status %d, want 200", resp.StatusCode)
+		return &crcFailure{crcUnreachable, fmt.Errorf("CRC response has status %d, want 200", resp.StatusCode)}
 	}
-	return checkResponseToken(resp.Body, app.ConsumerSecret, token)
+	if err := checkResponseToken(resp.Body, app.ConsumerSecret, token); err != nil {
+		return fail(crcBadResponse, err)
+	}
+	return nil
 }
 
 // checkResponseToken reads a CRC response and checks its response_token in
@@ -332,7 +395,7 @@ func (s *Server) serveValidateWebhook(w http.ResponseWriter, r *http.Request, ap
 		writeWebhookIDInvalid(w, r)
 		return
 	}
-	valid := s.checkCRC(r.Context(), app, h.URL) == nil
+	valid := s.checkCRC(r.Context(), app, h.URL, s.hooks.crcTimeout) == nil
 	s.hooks.setValid(h.ID, valid)
 	writeData(w, struct {
 		Data struct {
@@ -429,7 +492,8 @@ func (s *Server) Webhooks(appID string) []Webhook {
 
 // InvalidateWebhook marks the webhook with the given id invalid, as X does
 // after its periodic CRC checks fail. The server then sends it no
-// deliveries until a PUT /2/webhooks/{webhook_id} passes a CRC check again.
+// deliveries until a PUT of the webhook, on v2 or v1.1, passes a CRC check
+// again.
 // It returns an error when no such webhook exists, and is safe for
 // concurrent use.
 func (s *Server) InvalidateWebhook(id string) error {
