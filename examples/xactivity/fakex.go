@@ -28,7 +28,7 @@ func (e env) fakeX(ctx context.Context, args []string) error {
 		return fmt.Errorf("fake-x: listen on %s: %w", *addr, err)
 	}
 	baseURL := "http://" + ln.Addr().String()
-	fake := xtest.New(xtest.WithBaseURL(baseURL))
+	fake := xtest.New(xtest.WithBaseURL(baseURL), xtest.WithInsecureWebhooks())
 	app, user, err := fake.AddDemo()
 	if err != nil {
 		ln.Close()
@@ -43,11 +43,17 @@ Point the service at it:
   export TWITTER__API_BASE_URL=%s
   export TWITTER__API_KEY=%s
   export TWITTER__API_KEY_SECRET=%s
+  export TWITTER__BEARER_TOKEN=%s
+
+For the webhook and subscription commands of this CLI, also:
+  export TWITTER__ACCESS_TOKEN=%s
+  export TWITTER__ACCESS_TOKEN_SECRET=%s
+  (webhooks create takes --insecure-url to register http URLs here)
 
 Connect the demo account with body:
   {"oauthToken": %q, "oauthTokenSecret": %q}
 `, baseURL, app.ConsumerKey, app.ConsumerSecret, user.Username, user.ID, user.Token, user.TokenSecret,
-		baseURL, app.ConsumerKey, app.ConsumerSecret, user.Token, user.TokenSecret)
+		baseURL, app.ConsumerKey, app.ConsumerSecret, app.BearerToken, user.Token, user.TokenSecret, user.Token, user.TokenSecret)
 
 	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
 	go func() {

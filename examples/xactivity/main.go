@@ -8,9 +8,35 @@
 //	xactivity send [--url URL] [--secret S] FILE...
 //	                                               post files as signed deliveries
 //	xactivity fake-x [--addr ADDR]                 run the fake X API with demo credentials
+//	xactivity check-url [--secret S] [--timeout D] URL
+//	                                               run X's CRC check against URL and diagnose it
+//	xactivity webhooks create [--insecure-url] URL register URL as the app's webhook
+//	xactivity webhooks list                        list the app's webhooks
+//	xactivity webhooks validate ID                 ask X to run the CRC check of a webhook again
+//	xactivity webhooks delete ID                   delete a webhook and its subscriptions
+//	xactivity subscriptions add [--webhook ID] [--token T --token-secret S]
+//	                                               subscribe the access token's user
+//	xactivity subscriptions list [--webhook ID]    list the subscribed users of a webhook
+//	xactivity subscriptions count                  print the app's subscription counts
+//	xactivity subscriptions remove [--webhook ID] USER_ID
+//	                                               remove a user's subscription
+//	xactivity replay [--webhook ID] --from T --to T
+//	                                               ask X to deliver a past window again
 //
 // The consumer secret defaults to TWITTER__API_KEY_SECRET, the variable the
 // service reads. Flags may come before or after the file arguments.
+//
+// The webhook, subscription and replay commands read their credentials from
+// the variables that mktx-service reads. App-only calls use
+// TWITTER__BEARER_TOKEN. Subscribing a user uses TWITTER__API_KEY,
+// TWITTER__API_KEY_SECRET, TWITTER__ACCESS_TOKEN and
+// TWITTER__ACCESS_TOKEN_SECRET. TWITTER__API_BASE_URL defaults to
+// https://api.x.com. Without --webhook the commands act on the app's only
+// webhook.
+//
+// These commands and check-url print text, or with --json one JSON
+// document. With --json, a failure without a result prints
+// {"error": {...}}. No command prints a credential.
 package main
 
 import (
@@ -19,6 +45,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -45,8 +72,28 @@ commands:
   sign [--secret S] FILE                 print the x-twitter-webhooks-signature value for FILE ("-" for stdin)
   send [--url URL] [--secret S] FILE...  post each FILE as a signed webhook delivery
   fake-x [--addr ADDR]                   run the fake X API with a demo app and user
+  check-url [--secret S] [--timeout D] URL
+                                         run X's CRC check against URL before registering it,
+                                         and diagnose every problem found
+  webhooks create [--insecure-url] URL   register URL as the app's webhook (X runs its CRC check)
+  webhooks list                          list the app's webhooks
+  webhooks validate ID                   ask X to run the CRC check of webhook ID again
+  webhooks delete ID                     delete webhook ID and its subscriptions
+  subscriptions add [--webhook ID] [--token T --token-secret S]
+                                         subscribe the access token's user to the webhook
+  subscriptions list [--webhook ID]      list the users subscribed to the webhook
+  subscriptions count                    print the app's subscription counts
+  subscriptions remove [--webhook ID] USER_ID
+                                         remove the subscription of USER_ID
+  replay [--webhook ID] --from T --to T  ask X to deliver the events from T to T again;
+                                         T is UTC yyyymmddhhmm or RFC 3339, within the last 24 hours
 
 The consumer secret defaults to $TWITTER__API_KEY_SECRET.
+The webhook, subscription and replay commands read $TWITTER__BEARER_TOKEN (app-only calls),
+$TWITTER__API_KEY, $TWITTER__API_KEY_SECRET, $TWITTER__ACCESS_TOKEN and
+$TWITTER__ACCESS_TOKEN_SECRET (subscribing a user) and $TWITTER__API_BASE_URL
+(default https://api.x.com). Without --webhook they use the app's only webhook.
+They and check-url take --json to print one JSON document.
 `
 
 // env is the process environment and standard streams of one run.
@@ -55,10 +102,18 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// transport sends the requests to X and to webhook URLs; nil means
+	// http.DefaultTransport. Tests set it.
+	transport http.RoundTripper
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	return e.run(ctx, args)
+}
+
+func (e env) run(ctx context.Context, args []string) error {
+	stdout, stderr := e.stdout, e.stderr
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp
@@ -72,6 +127,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return e.send(ctx, args[1:])
 	case "fake-x":
 		return e.fakeX(ctx, args[1:])
+	case "check-url":
+		return e.checkURL(ctx, args[1:])
+	case "webhooks":
+		return e.webhooks(ctx, args[1:])
+	case "subscriptions":
+		return e.subscriptions(ctx, args[1:])
+	case "replay":
+		return e.replay(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
