@@ -192,11 +192,19 @@ type subscriptionDataJSON struct {
 // type with the app's bearer token. It returns the subscription as X
 // stored it, with its ID.
 //
-// Errors: ErrInvalid, ErrNoUserAuth or ErrNoAppAuth (no request sent);
-// *xactivity.APIError for X's refusal, matching ErrDuplicateSubscription,
-// ErrSubscriptionLimitExceeded or ErrWebhookIDInvalid when X names that
-// reason; *xactivity.RequestError when no response arrived.
+// The X Activity API is a V2 call: on other generations this method and
+// the other activity subscription methods return an error matching
+// ErrUnsupported.
+//
+// Errors: ErrUnsupported, ErrInvalid, ErrNoUserAuth or ErrNoAppAuth (no
+// request sent); *xactivity.APIError for X's refusal, matching
+// ErrDuplicateSubscription, ErrSubscriptionLimitExceeded or
+// ErrWebhookIDInvalid when X names that reason; *xactivity.RequestError
+// when no response arrived.
 func (c *Client) CreateActivitySubscription(ctx context.Context, s ActivitySubscription) (ActivitySubscription, error) {
+	if err := c.only("create activity subscription", V2); err != nil {
+		return ActivitySubscription{}, err
+	}
 	if err := s.validate(); err != nil {
 		return ActivitySubscription{}, err
 	}
@@ -234,6 +242,9 @@ type ActivitySubscriptionUpdate struct {
 // returns it as X stored it. Errors are as for CreateActivitySubscription,
 // with ErrSubscriptionNotFound for an unknown id.
 func (c *Client) UpdateActivitySubscription(ctx context.Context, id string, u ActivitySubscriptionUpdate) (ActivitySubscription, error) {
+	if err := c.only("update activity subscription", V2); err != nil {
+		return ActivitySubscription{}, err
+	}
 	if err := checkID("subscription id", id); err != nil {
 		return ActivitySubscription{}, err
 	}
@@ -258,6 +269,9 @@ const maxActivityPages = 100
 // (GET /2/activity/subscriptions, app-only), following next tokens.
 // Errors are as for CreateActivitySubscription.
 func (c *Client) ActivitySubscriptions(ctx context.Context) ([]ActivitySubscription, error) {
+	if err := c.only("list activity subscriptions", V2); err != nil {
+		return nil, err
+	}
 	var out []ActivitySubscription
 	token := ""
 	for range maxActivityPages {

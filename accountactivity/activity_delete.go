@@ -36,6 +36,9 @@ func decodeActivityPage(body []byte) (activityPageJSON, error) {
 // UpdateActivitySubscription; a response whose deleted member is not true
 // is an error too.
 func (c *Client) DeleteActivitySubscription(ctx context.Context, id string) error {
+	if err := c.only("delete activity subscription", V2); err != nil {
+		return err
+	}
 	if err := checkID("subscription id", id); err != nil {
 		return err
 	}
@@ -78,6 +81,9 @@ type DeleteFailure struct {
 // X deletes what it can and reports the rest in DeleteResult.Failed, which
 // is not an error. Errors are as for DeleteActivitySubscription.
 func (c *Client) DeleteActivitySubscriptions(ctx context.Context, ids []string) (DeleteResult, error) {
+	if err := c.only("delete activity subscriptions", V2); err != nil {
+		return DeleteResult{}, err
+	}
 	if len(ids) == 0 || len(ids) > MaxDeleteIDs {
 		return DeleteResult{}, invalidf("delete needs 1 to %d subscription ids, got %d", MaxDeleteIDs, len(ids))
 	}

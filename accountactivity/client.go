@@ -55,30 +55,49 @@ const (
 	userAuth             // a user context: OAuth 1.0a or an OAuth 2.0 user token
 )
 
-// Config holds the HTTP clients of a Client. X fixes the kind of
-// credentials each call needs, so each method uses one of them. Either may
-// be nil, but not both; a method whose client is nil returns ErrNoAppAuth
-// or ErrNoUserAuth without sending anything.
+// Config holds the HTTP clients of a Client and the API generation it
+// speaks. X fixes the kind of credentials each call needs, and the kind
+// differs between generations, so each method documents which client it
+// uses. Either client may be nil, but not both; a method whose client is
+// nil returns ErrNoAppAuth or ErrNoUserAuth without sending anything.
 type Config struct {
 	// App sends the calls that need the app's bearer token, such as
-	// CreateWebhook. It must add an "Authorization: Bearer" header; see
+	// Webhooks. It must add an "Authorization: Bearer" header; see
 	// NewBearerClient.
 	App *http.Client
 	// User sends the calls made in a user's context, such as Subscribe:
 	// an OAuth 1.0a client from github.com/dghubble/oauth1, or an OAuth 2.0
-	// user-context client. The subscription belongs to that user.
+	// user-context client. The subscription belongs to that user. On
+	// Enterprise and Premium, CreateWebhook, ValidateWebhook and
+	// DeleteWebhook need the user context of the app's owner too.
 	User *http.Client
+	// Generation selects the API generation. The zero value is V2.
+	Generation Generation
+	// EnvName is the name of the dev environment on Premium, which needs
+	// it; other generations reject it. It is case-sensitive and may
+	// contain only ASCII letters, digits, '_' and '-', at most
+	// MaxEnvNameLength bytes.
+	EnvName string
 }
 
 // Client manages X's webhooks and the subscriptions that send account
-// activity to them: the v2 Account Activity API and X Activity API (XAA)
-// subscriptions. It is safe for concurrent use by multiple goroutines.
+// activity to them. On V2 it speaks the v2 Account Activity API and the X
+// Activity API (XAA). On Enterprise and Premium it speaks the v1.1 Account
+// Activity API of those tiers. The methods are the same on every
+// generation, so switching generation is a matter of Config. A call that the generation
+// has no endpoint for returns an error matching ErrUnsupported without
+// sending anything. It is safe for concurrent use by multiple goroutines.
 // Create one with NewClient; the zero value is not usable.
 type Client struct {
 	app, user   *wire.Client
+	gen         Generation
+	env         string // the Premium environment name
 	now         func() time.Time
 	insecureURL bool // webhook URLs may use http and a port
 }
+
+// Generation returns the API generation the Client speaks.
+func (c *Client) Generation() Generation { return c.gen }
 
 // Option configures a Client. NewClient checks the options and returns
 // the first error.
@@ -143,8 +162,8 @@ func WithMaxResponseBytes(n int64) Option {
 }
 
 // WithClock sets the function that returns the current time, which Replay
-// uses to check that its window lies within the last 24 hours. The default
-// is time.Now.
+// and ReplaySubscriptions use to check that their windows lie within X's
+// limits. The default is time.Now.
 func WithClock(now func() time.Time) Option {
 	return func(s *settings) error {
 		if now == nil {
@@ -155,13 +174,18 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// NewClient returns a Client that sends app-only calls with cfg.App and
-// user-context calls with cfg.User. At least one of them must be set. To
+// NewClient returns a Client for cfg.Generation that sends app-only calls
+// with cfg.App and user-context calls with cfg.User. At least one of them
+// must be set. It rejects an unknown generation, a Premium config without
+// EnvName, an EnvName on another generation and an invalid EnvName. To
 // wait on X's limits, set a client's Transport to a ratelimit.Transport
 // whose Base adds the credentials.
 func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	if cfg.App == nil && cfg.User == nil {
 		return nil, errors.New("accountactivity: config has neither an app nor a user http client")
+	}
+	if err := checkGeneration(cfg); err != nil {
+		return nil, err
 	}
 	base, _ := url.Parse(DefaultBaseURL)
 	s := settings{baseURL: base, userAgent: DefaultUserAgent, now: time.Now}
@@ -170,7 +194,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
-	c := &Client{now: s.now, insecureURL: s.insecureURL}
+	c := &Client{gen: cfg.Generation, env: cfg.EnvName, now: s.now, insecureURL: s.insecureURL}
 	c.app = s.wire(cfg.App)
 	c.user = s.wire(cfg.User)
 	return c, nil
@@ -187,6 +211,11 @@ func (s *settings) wire(h *http.Client) *wire.Client {
 // operation's name. X's failure reasons in the error body add the
 // matching sentinel errors, such as ErrDuplicateURL.
 func (c *Client) do(ctx context.Context, a auth, op string, call wire.Call) (wire.Response, error) {
+	return c.doFor(ctx, a, op, call, nil)
+}
+
+// doFor is do that adds pageNotFound as withReasonsFor does.
+func (c *Client) doFor(ctx context.Context, a auth, op string, call wire.Call, pageNotFound error) (wire.Response, error) {
 	w, missing := c.app, ErrNoAppAuth
 	if a == userAuth {
 		w, missing = c.user, ErrNoUserAuth
@@ -196,7 +225,7 @@ func (c *Client) do(ctx context.Context, a auth, op string, call wire.Call) (wir
 	}
 	resp, err := w.Do(ctx, call)
 	if err != nil {
-		return wire.Response{}, fmt.Errorf("accountactivity: %s: %w", op, withReasons(err))
+		return wire.Response{}, fmt.Errorf("accountactivity: %s: %w", op, withReasonsFor(err, pageNotFound))
 	}
 	return resp, nil
 }

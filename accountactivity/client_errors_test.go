@@ -60,9 +60,9 @@ func checkReason(t *testing.T, err, want error) {
 	if !errors.Is(err, want) {
 		t.Fatalf("error %v does not match %v", err, want)
 	}
-	for _, r := range reasons {
-		if r.err != want && errors.Is(err, r.err) {
-			t.Errorf("error %v also matches %v", err, r.err)
+	for _, s := range allSentinels() {
+		if s != want && errors.Is(err, s) {
+			t.Errorf("error %v also matches %v", err, s)
 		}
 	}
 	var api *xactivity.APIError
@@ -72,6 +72,16 @@ func checkReason(t *testing.T, err, want error) {
 	if !xactivity.IsPermanent(err) {
 		t.Errorf("IsPermanent(%v) = false, want true", err)
 	}
+}
+
+// allSentinels returns every failure reason sentinel: those X names in v2
+// bodies and those only v1.1 codes select.
+func allSentinels() []error {
+	var all []error
+	for _, r := range reasons {
+		all = append(all, r.err)
+	}
+	return append(all, ErrNoProductAccess, ErrAppCannotWrite, ErrUserNotPermitted)
 }
 
 func TestReasonInPartialResponse(t *testing.T) {
@@ -93,9 +103,9 @@ func TestErrorWithoutReason(t *testing.T) {
 	mock.RegisterResponder(http.MethodGet, mockBaseURL+"/2/account_activity/subscriptions/count",
 		httpmock.NewStringResponder(http.StatusServiceUnavailable, `{"title":"Service Unavailable","status":503}`))
 	_, err := c.SubscriptionCount(context.Background())
-	for _, r := range reasons {
-		if errors.Is(err, r.err) {
-			t.Errorf("error %v matches %v", err, r.err)
+	for _, s := range allSentinels() {
+		if errors.Is(err, s) {
+			t.Errorf("error %v matches %v", err, s)
 		}
 	}
 	if !xactivity.IsRetryable(err) {

@@ -3,6 +3,7 @@ package accountactivity_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log"
 	"os"
 
@@ -33,4 +34,30 @@ func ExampleClient() {
 	if err != nil && !errors.Is(err, accountactivity.ErrDuplicateSubscription) {
 		log.Fatal(err)
 	}
+}
+
+// This example selects the API generation from a configuration value, as
+// a service reads it from its environment. A Premium client needs the
+// name of its dev environment. The X Activity API exists only on V2, so
+// the Premium client returns ErrUnsupported without sending a request.
+func ExampleParseGeneration() {
+	gen, err := accountactivity.ParseGeneration("1.1-premium")
+	if err != nil {
+		log.Fatal(err)
+	}
+	app, err := accountactivity.NewBearerClient("app-bearer-token", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := accountactivity.NewClient(accountactivity.Config{App: app, Generation: gen, EnvName: "prod"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("generation:", c.Generation())
+
+	_, err = c.ActivitySubscriptions(context.Background())
+	fmt.Println("unsupported:", errors.Is(err, accountactivity.ErrUnsupported))
+	// Output:
+	// generation: 1.1-premium
+	// unsupported: true
 }

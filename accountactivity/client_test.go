@@ -22,9 +22,11 @@ const (
 	activityPath = "/2/activity/subscriptions"
 )
 
-// callTest is one call, the exchange it must make, and its result.
+// callTest is one call on the generation gen, the exchange it must make,
+// and its result.
 type callTest struct {
 	name string
+	gen  Generation
 	ex   exchange
 	run  func(ctx context.Context, c *Client) (any, error)
 	want any
@@ -264,7 +266,7 @@ func runCalls(t *testing.T, tests []callTest) {
 	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, mock := newMock(t, WithClock(func() time.Time { return mockNow }))
+			c, mock := newMockGeneration(t, tc.gen, WithClock(func() time.Time { return mockNow }))
 			expect(t, mock, tc.ex)
 			got, err := tc.run(context.Background(), c)
 			if err != nil {

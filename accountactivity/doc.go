@@ -1,5 +1,6 @@
 // Package accountactivity decodes and dispatches the webhook deliveries of
-// X's Account Activity API (AAA) and X Activity API (XAA).
+// X's Account Activity API (AAA) and X Activity API (XAA), and manages the
+// webhooks and subscriptions that produce them.
 //
 // A webhook handler verifies the signature of a delivery over its raw bytes
 // first, then calls Decode. The resulting Delivery names the subscribed user
@@ -97,4 +98,32 @@
 // PascalCase event type names such as FollowFollow and ProfileBioUpdate
 // are converted to the dot form. An event that is the whole payload of an
 // envelope returns the envelope's data object from Raw.
+//
+// # Managing webhooks and subscriptions
+//
+// A Client registers webhooks (CreateWebhook, EnsureWebhook), requests
+// CRC checks (ValidateWebhook), subscribes users (Subscribe) and requests
+// replays (Replay). It speaks one generation of the API, chosen by
+// Config.Generation:
+//
+//   - V2, the default: the v2 Account Activity API under /2/webhooks and
+//     /2/account_activity/, and the X Activity API under /2/activity/.
+//   - Enterprise: the v1.1 enterprise Account Activity API under
+//     /1.1/account_activity/.
+//   - Premium: the v1.1 premium Account Activity API under
+//     /1.1/account_activity/all/:env_name/, with Config.EnvName.
+//
+// The method set is the same on every generation, so switching is a
+// matter of configuration; ParseGeneration reads the names "2",
+// "1.1-enterprise" and "1.1-premium". The generations differ in the
+// credentials some calls need: the v1.1 generations register, re-check
+// and delete webhooks in the user context of the app's owner, where V2
+// uses the app's bearer token. Each method documents its endpoint and
+// credentials per generation. Calls without a counterpart, such as the X
+// Activity API calls on v1.1 or Replay on Premium, return an error
+// matching ErrUnsupported without sending a request.
+//
+// Failures are *xactivity.APIError values that also match the sentinel of
+// X's reason, such as ErrDuplicateURL, whether X named the reason in a v2
+// body or as a v1.1 code.
 package accountactivity

@@ -14,11 +14,14 @@ import (
 //
 //	if errors.Is(err, accountactivity.ErrDuplicateURL) { /* reuse it */ }
 //
-// X does not document where in the body a reason appears, so the text is
-// looked for, ignoring case, in the decoded error: the problem's type,
+// X does not document where in the body a v2 reason appears, so the text
+// is looked for, ignoring case, in the decoded error: the problem's type,
 // title, detail, parameter and value, the messages of its errors array,
 // the v1.1 messages and the "error" string. A reason in a member the
-// xactivity.APIError does not keep is not found.
+// xactivity.APIError does not keep is not found. The v1.1 generations send
+// numeric codes instead, which select the same sentinels and those of
+// ErrNoProductAccess, ErrAppCannotWrite and ErrUserNotPermitted (see
+// codeReasons).
 var (
 	ErrCRCValidationFailed       = errors.New("accountactivity: CRC validation failed")
 	ErrURLValidationFailed       = errors.New("accountactivity: webhook URL validation failed")
@@ -65,7 +68,13 @@ func (e *reasonError) Unwrap() []error {
 
 // withReasons returns err with the sentinels of the failure reasons in its
 // *xactivity.APIError, or err itself when it names none.
-func withReasons(err error) error {
+func withReasons(err error) error { return withReasonsFor(err, nil) }
+
+// withReasonsFor is withReasons that also adds pageNotFound, when it is
+// not nil, to a 404 whose v1.1 code 34 names no webhook: X's "Sorry, that
+// page does not exist." on a call whose webhook exists but whose other
+// resource, such as a subscription, does not.
+func withReasonsFor(err, pageNotFound error) error {
 	var api *xactivity.APIError
 	if !errors.As(err, &api) {
 		return err
@@ -77,10 +86,26 @@ func withReasons(err error) error {
 			found = append(found, r.err)
 		}
 	}
+	for _, r := range codeReasons(api) {
+		found = appendNew(found, r)
+	}
+	if pageNotFound != nil && isPageNotFound(api) {
+		found = appendNew(found, pageNotFound)
+	}
 	if len(found) == 0 {
 		return err
 	}
 	return &reasonError{api: api, reasons: found}
+}
+
+// appendNew appends err to list unless list already contains it.
+func appendNew(list []error, err error) []error {
+	for _, e := range list {
+		if e == err {
+			return list
+		}
+	}
+	return append(list, err)
 }
 
 // errorText joins every text of e that may carry a reason.

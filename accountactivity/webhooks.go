@@ -27,16 +27,23 @@ type Webhook struct {
 	CreatedAt time.Time
 }
 
-// webhookJSON is a webhook as the v2 API writes it.
+// webhookJSON is a webhook as the v2 and v1.1 APIs write it. v1.1 sends
+// created_timestamp ("2016-06-02 23:54:02 +0000") in some responses and
+// created_at (RFC 3339) in others.
 type webhookJSON struct {
-	ID        wire.FlexString `json:"id"`
-	URL       string          `json:"url"`
-	Valid     bool            `json:"valid"`
-	CreatedAt string          `json:"created_at"`
+	ID               wire.FlexString `json:"id"`
+	URL              string          `json:"url"`
+	Valid            bool            `json:"valid"`
+	CreatedAt        string          `json:"created_at"`
+	CreatedTimestamp string          `json:"created_timestamp"`
 }
 
 func (w webhookJSON) webhook() Webhook {
-	return Webhook{ID: string(w.ID), URL: w.URL, Valid: w.Valid, CreatedAt: parseTime(w.CreatedAt)}
+	created := parseTime(w.CreatedAt)
+	if created.IsZero() {
+		created = parseTime(w.CreatedTimestamp)
+	}
+	return Webhook{ID: string(w.ID), URL: w.URL, Valid: w.Valid, CreatedAt: created}
 }
 
 // CheckWebhookURL reports whether rawURL is a webhook URL that X accepts:
@@ -80,7 +87,8 @@ func (c *Client) checkWebhookURL(rawURL string) error {
 // again when X marks it invalid, and creates it when none exists. It never
 // deletes or changes another webhook, so it is safe to call repeatedly and
 // from several processes: a second call changes nothing. A re-check that X
-// only reports as attempted returns the webhook with Valid unchanged.
+// only reports as attempted returns the webhook with Valid unchanged. It
+// works on every generation, with the credentials of the three calls.
 //
 // Errors are as for Webhooks, ValidateWebhook and CreateWebhook; a failed
 // CRC check matches ErrCRCValidationFailed.
@@ -109,19 +117,28 @@ func (c *Client) EnsureWebhook(ctx context.Context, url string) (Webhook, error)
 	return c.CreateWebhook(ctx, url)
 }
 
-// CreateWebhook registers url as a webhook (POST /2/webhooks, app-only).
-// X sends a CRC check to the URL before it responds, so the URL's CRC
-// handler must be running. url must pass CheckWebhookURL.
+// CreateWebhook registers url as a webhook. X sends a CRC check to the URL
+// before it responds, so the URL's CRC handler must be running. url must
+// pass CheckWebhookURL.
 //
-// Errors: ErrInvalid or ErrNoAppAuth (no request sent);
+// V2: POST /2/webhooks with the app's bearer token (Config.App).
+// Enterprise: POST /1.1/account_activity/webhooks.json?url=, and Premium:
+// POST /1.1/account_activity/all/:env_name/webhooks.json?url=, both in the
+// user context of the app's owner (Config.User).
+//
+// Errors: ErrInvalid, ErrNoAppAuth or ErrNoUserAuth (no request sent);
 // *xactivity.APIError for X's refusal, matching ErrCRCValidationFailed,
 // ErrURLValidationFailed, ErrDuplicateURL or ErrWebhookLimitExceeded when
-// X names that reason; *xactivity.RequestError when no response arrived.
+// X names that reason, and on v1.1 ErrNoProductAccess or
+// ErrAppCannotWrite; *xactivity.RequestError when no response arrived.
 func (c *Client) CreateWebhook(ctx context.Context, url string) (Webhook, error) {
 	if err := c.checkWebhookURL(url); err != nil {
 		return Webhook{}, err
 	}
-	w, err := call[webhookJSON](ctx, c, appAuth, "create webhook", wire.Call{
+	if c.gen != V2 {
+		return c.createWebhookV11(ctx, url)
+	}
+	w, err := call[webhookJSON](ctx, c, appAuth, opCreateWebhook, wire.Call{
 		Method: http.MethodPost,
 		Path:   path("2", "webhooks"),
 		JSON:   map[string]string{"url": url},
@@ -132,15 +149,21 @@ func (c *Client) CreateWebhook(ctx context.Context, url string) (Webhook, error)
 	return w.webhook(), nil
 }
 
-// Webhooks returns the app's webhooks (GET /2/webhooks, app-only). Errors
-// are as for CreateWebhook.
+// Webhooks returns the app's webhooks, with the app's bearer token:
+// GET /2/webhooks on V2, GET /1.1/account_activity/webhooks.json on
+// Enterprise and GET /1.1/account_activity/all/:env_name/webhooks.json on
+// Premium. Errors are as for CreateWebhook, with ErrNoAppAuth in place of
+// ErrNoUserAuth.
 func (c *Client) Webhooks(ctx context.Context) ([]Webhook, error) {
+	if c.gen != V2 {
+		return c.webhooksV11(ctx)
+	}
 	wc := wire.Call{
 		Method: http.MethodGet,
 		Path:   path("2", "webhooks"),
 		Query:  url.Values{"webhook_config.fields": {"created_at,id,url,valid"}},
 	}
-	resp, err := c.do(ctx, appAuth, "list webhooks", wc)
+	resp, err := c.do(ctx, appAuth, opListWebhooks, wc)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +172,7 @@ func (c *Client) Webhooks(ctx context.Context) ([]Webhook, error) {
 		return nil, fmt.Errorf("accountactivity: list webhooks: response is not the expected JSON: %w", err)
 	}
 	if list == nil && len(problems) > 0 {
-		return nil, partial("list webhooks", wc, resp, problems)
+		return nil, partial(opListWebhooks, wc, resp, problems)
 	}
 	var out []Webhook
 	if list != nil {
@@ -169,18 +192,28 @@ type Validation struct {
 }
 
 // ValidateWebhook asks X to send a CRC check to the webhook id and to mark
-// it valid again when the check passes (PUT /2/webhooks/:id, app-only).
-// X returns either {"valid": true} or {"attempted": true}; both are
-// returned as they came. Errors are as for CreateWebhook, with
-// ErrWebhookIDInvalid for an unknown id.
+// it valid again when the check passes.
+//
+// V2: PUT /2/webhooks/:id with the app's bearer token. X returns either
+// {"valid": true} or {"attempted": true}; both are returned as they came.
+// Enterprise: PUT /1.1/account_activity/webhooks/:id.json, and Premium:
+// PUT /1.1/account_activity/all/:env_name/webhooks/:id.json, both in the
+// user context of the app's owner. X responds 204 when the check passed,
+// so a success returns Valid true, and a failed check is an error.
+//
+// Errors are as for CreateWebhook, with ErrWebhookIDInvalid for an unknown
+// id.
 func (c *Client) ValidateWebhook(ctx context.Context, id string) (Validation, error) {
 	if err := checkID("webhook id", id); err != nil {
 		return Validation{}, err
 	}
+	if c.gen != V2 {
+		return c.validateWebhookV11(ctx, id)
+	}
 	v, err := call[struct {
 		Valid     bool `json:"valid"`
 		Attempted bool `json:"attempted"`
-	}](ctx, c, appAuth, "validate webhook", wire.Call{
+	}](ctx, c, appAuth, opValidateWebhook, wire.Call{
 		Method: http.MethodPut,
 		Path:   path("2", "webhooks", id),
 	})
@@ -191,16 +224,22 @@ func (c *Client) ValidateWebhook(ctx context.Context, id string) (Validation, er
 }
 
 // DeleteWebhook deletes the webhook id and with it the subscriptions that
-// deliver to it (DELETE /2/webhooks/:id, app-only). Errors are as for
-// ValidateWebhook; a response whose deleted member is not true is an error
-// too.
+// deliver to it: DELETE /2/webhooks/:id with the app's bearer token on
+// V2, where a response whose deleted member is not true is an error too;
+// DELETE /1.1/account_activity/webhooks/:id.json on Enterprise and
+// DELETE /1.1/account_activity/all/:env_name/webhooks/:id.json on Premium,
+// in the user context of the app's owner, where X responds 204.
+// Errors are as for ValidateWebhook.
 func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
 	if err := checkID("webhook id", id); err != nil {
 		return err
 	}
+	if c.gen != V2 {
+		return c.deleteWebhookV11(ctx, id)
+	}
 	v, err := call[struct {
 		Deleted bool `json:"deleted"`
-	}](ctx, c, appAuth, "delete webhook", wire.Call{
+	}](ctx, c, appAuth, opDeleteWebhook, wire.Call{
 		Method: http.MethodDelete,
 		Path:   path("2", "webhooks", id),
 	})
