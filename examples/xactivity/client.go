@@ -39,7 +39,9 @@ type credentials struct {
 // App-only calls use TWITTER__BEARER_TOKEN. User-context calls use
 // TWITTER__API_KEY, TWITTER__API_KEY_SECRET, TWITTER__ACCESS_TOKEN and
 // TWITTER__ACCESS_TOKEN_SECRET. TWITTER__API_BASE_URL defaults to
-// accountactivity.DefaultBaseURL. It returns one error that names every
+// accountactivity.DefaultBaseURL, and TWITTER__API_VERSION (2,
+// 1.1-enterprise or 1.1-premium with TWITTER__ENV_NAME) selects the
+// generation. It returns one error that names every
 // variable the command needs and lacks, and no error contains a credential.
 func (e env) managementClient(ctx context.Context, need credentials) (*accountactivity.Client, error) {
 	bearer := e.getenv("TWITTER__BEARER_TOKEN")
@@ -48,7 +50,20 @@ func (e env) managementClient(ctx context.Context, need credentials) (*accountac
 	token := orDefault(need.token, e.getenv("TWITTER__ACCESS_TOKEN"))
 	tokenSecret := orDefault(need.tokenSecret, e.getenv("TWITTER__ACCESS_TOKEN_SECRET"))
 
+	gen, err := accountactivity.ParseGeneration(orDefault(e.getenv("TWITTER__API_VERSION"), "2"))
+	if err != nil {
+		return nil, fmt.Errorf("TWITTER__API_VERSION: %w", err)
+	}
+	// v1.1 registers, re-validates and deletes webhooks in the app owner's
+	// context, so the user client is built whenever its credentials are
+	// present; a call that needs it without them fails with
+	// accountactivity.ErrNoUserAuth before anything is sent.
+	withUser := need.user || (gen != accountactivity.V2 && consumerKey != "" && consumerSecret != "" && token != "" && tokenSecret != "")
+
 	var missing []string
+	if gen == accountactivity.Premium && e.getenv("TWITTER__ENV_NAME") == "" {
+		missing = append(missing, "TWITTER__ENV_NAME")
+	}
 	if need.app && bearer == "" {
 		missing = append(missing, "TWITTER__BEARER_TOKEN")
 	}
@@ -72,7 +87,10 @@ func (e env) managementClient(ctx context.Context, need credentials) (*accountac
 		return nil, errors.New(msg)
 	}
 
-	var cfg accountactivity.Config
+	cfg := accountactivity.Config{Generation: gen}
+	if gen == accountactivity.Premium {
+		cfg.EnvName = e.getenv("TWITTER__ENV_NAME")
+	}
 	if need.app {
 		app, err := accountactivity.NewBearerClient(bearer, e.roundTripper())
 		if err != nil {
@@ -81,7 +99,7 @@ func (e env) managementClient(ctx context.Context, need credentials) (*accountac
 		app.Timeout = requestTimeout
 		cfg.App = app
 	}
-	if need.user {
+	if withUser {
 		// oauth1 takes the transport under its signing transport from the
 		// context, and uses the context for nothing else.
 		base := &http.Client{Transport: e.roundTripper()}
@@ -102,7 +120,7 @@ func (e env) managementClient(ctx context.Context, need credentials) (*accountac
 	}
 	client, err := accountactivity.NewClient(cfg, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("TWITTER__API_BASE_URL: %w", err)
+		return nil, fmt.Errorf("TWITTER__API_BASE_URL, TWITTER__API_VERSION or TWITTER__ENV_NAME: %w", err)
 	}
 	return client, nil
 }

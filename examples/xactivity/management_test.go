@@ -654,3 +654,55 @@ func FuzzParseReplayTime(f *testing.F) {
 		}
 	})
 }
+
+func TestWebhooksCommandsLegacyGenerations(t *testing.T) {
+	for _, version := range []string{"1.1-enterprise", "1.1-premium"} {
+		t.Run(version, func(t *testing.T) {
+			x := startFakeX(t)
+			x.env["TWITTER__API_VERSION"] = version
+			prefix := "/1.1/account_activity/webhooks"
+			if version == "1.1-premium" {
+				prefix = "/1.1/account_activity/all/prod/webhooks"
+				if r := runVars(t, x.env, "webhooks", "list"); r.err == nil || !strings.Contains(r.err.Error(), "TWITTER__ENV_NAME") {
+					t.Errorf("premium without TWITTER__ENV_NAME: err = %v, want one naming it", r.err)
+				}
+				x.env["TWITTER__ENV_NAME"] = "prod"
+				if err := x.fake.AddEnvironment(x.app.ID, "prod"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ep := startWebhook(t, x.app.ConsumerSecret)
+			hookURL := ep.url("/webhooks/twitter")
+
+			mustRun(t, x.env, "webhooks", "create", "--insecure-url", hookURL)
+			if n := sentRequests(x.fake, http.MethodPost, prefix); n != 1 {
+				t.Errorf("%d POST requests under %s, want the create call there", n, prefix)
+			}
+			var list webhookList
+			decodeJSON(t, mustRun(t, x.env, "webhooks", "list", "--json"), &list)
+			if len(list.Webhooks) != 1 || list.Webhooks[0].URL != hookURL || !list.Webhooks[0].Valid {
+				t.Fatalf("listed webhooks = %+v, want the one for %s, valid", list.Webhooks, hookURL)
+			}
+			mustRun(t, x.env, "subscriptions", "add")
+			if hooks := x.fake.Webhooks(x.app.ID); len(hooks) != 1 || len(hooks[0].Subscribers) != 1 {
+				t.Errorf("fake webhooks = %+v, want one with one subscriber", hooks)
+			}
+
+			// Without the owner's token, v1.1 cannot change webhooks, and
+			// the CLI says which variables to set.
+			noOwner := map[string]string{}
+			for k, v := range x.env {
+				noOwner[k] = v
+			}
+			delete(noOwner, "TWITTER__ACCESS_TOKEN")
+			r := runVars(t, noOwner, "webhooks", "delete", list.Webhooks[0].ID)
+			if r.err == nil || !strings.Contains(r.err.Error(), "TWITTER__ACCESS_TOKEN") {
+				t.Errorf("delete without the owner's token: err = %v, want one naming TWITTER__ACCESS_TOKEN", r.err)
+			}
+			mustRun(t, x.env, "webhooks", "delete", list.Webhooks[0].ID)
+			if hooks := x.fake.Webhooks(x.app.ID); len(hooks) != 0 {
+				t.Errorf("fake webhooks after delete = %+v, want none", hooks)
+			}
+		})
+	}
+}

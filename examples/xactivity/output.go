@@ -143,6 +143,10 @@ func hintFor(err error) string {
 		return "a replay of this webhook is still running: wait for its replay_job_status delivery, then retry"
 	case errors.Is(err, xactivity.ErrUnauthorized):
 		return "X did not accept the credentials: check TWITTER__BEARER_TOKEN, TWITTER__API_KEY, TWITTER__API_KEY_SECRET and the access token, and that the clock is correct"
+	case errors.Is(err, accountactivity.ErrNoUserAuth):
+		return "this call runs in a user's context: set TWITTER__ACCESS_TOKEN and TWITTER__ACCESS_TOKEN_SECRET (on v1.1, the app owner's token registers and changes webhooks)"
+	case errors.Is(err, accountactivity.ErrUnsupported):
+		return "the generation in TWITTER__API_VERSION has no such call"
 	case errors.Is(err, accountactivity.ErrInvalid):
 		return "nothing was sent to X"
 	}
