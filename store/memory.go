@@ -40,6 +40,8 @@ type Memory struct {
 	deliveries map[int64]memDelivery
 	events     []*memEvent // in id order
 	eventByKey map[string]*memEvent
+
+	oauthRequests map[string]OAuthRequest // by request token
 }
 
 // memConversation is a conversation and the X event id of its last message,
@@ -88,6 +90,7 @@ func NewMemory() *Memory {
 		rowByMessage:  make(map[int64]int64),
 		deliveries:    make(map[int64]memDelivery),
 		eventByKey:    make(map[string]*memEvent),
+		oauthRequests: make(map[string]OAuthRequest),
 	}
 }
 

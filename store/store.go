@@ -1,7 +1,7 @@
 // Package store defines the persistence contracts of a service built on this
 // SDK: merchants' connected X accounts, DM conversations and messages, contact
-// records, and the durable webhook inbox that sits between the webhook handler
-// and the event processing.
+// records, pending OAuth authorizations, and the durable webhook inbox that
+// sits between the webhook handler and the event processing.
 //
 // The package holds types and interfaces, the ordering helper
 // CompareEventIDs, and an in-memory implementation (NewMemory) for tests and
@@ -394,6 +394,7 @@ type Store interface {
 	Contacts
 	Inbox
 	Outbox
+	OAuthRequests
 	// Ping reports whether the backing database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources. It waits for Enqueue calls in

@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("OutboxConcurrency", func(t *testing.T) { runOutboxConcurrency(t, open) })
 	t.Run("Echoes", func(t *testing.T) { runEchoes(t, open) })
 	t.Run("Leases", func(t *testing.T) { runLeases(t, open) })
+	t.Run("OAuthRequests", func(t *testing.T) { runOAuthRequests(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { runLifecycle(t, open) })
 }
 
