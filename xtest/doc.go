@@ -51,6 +51,12 @@
 // X's 403 unsupported-authentication problem, and an endpoint that X serves
 // only in user context answers a bearer token the same way.
 //
+// The v1.1 Account Activity endpoints reject the wrong kind of
+// authentication with X's v1.1 errors instead: a bearer token on an endpoint
+// that requires user context gets 403 with code 220, or code 261 when it
+// registers a webhook, and OAuth 1.0a user context on an endpoint that
+// requires a bearer token gets 401 with code 32.
+//
 // Request.AuthError in Server.Requests tells a test why its request was
 // rejected, since X's answer does not.
 //
@@ -63,6 +69,24 @@
 //
 // Any other route returns 404: error code 34 under /1.1/ and the "Not Found"
 // problem JSON elsewhere.
+//
+// # Three-legged OAuth
+//
+// POST /oauth/request_token, signed with the consumer key and no token,
+// takes oauth_callback (an absolute URL or "oob") and returns a form-encoded
+// oauth_token, oauth_token_secret and oauth_callback_confirmed=true. The
+// request token expires 15 minutes later by the server's clock.
+// SetCallbackURLs limits the callbacks an app may use, as X's app settings
+// do; another one gets X's 403 error code 415. Server.Approve and
+// Server.Deny act as the user on X's authorization page and return the
+// callback URL that X redirects to. GET /oauth/authorize and
+// /oauth/authenticate serve that page for demos: it lists the app's users as
+// approve links, and the fake-only parameter user_id approves at once with
+// a 302 to the callback. POST /oauth/access_token, signed with the request
+// token and its secret, checks oauth_verifier and returns the approving
+// user's existing access token, its secret, user_id and screen_name. A
+// request token can be exchanged once. Errors of these endpoints use the
+// v1.1 errors array.
 //
 // # Direct Messages
 //
@@ -154,6 +178,59 @@
 // webhooks, and Server.InvalidateWebhook marks one invalid as X does after
 // failed periodic CRC checks.
 //
+// # Webhooks and subscriptions on v1.1
+//
+// The v1.1 Enterprise and Premium endpoints manage the same webhooks and
+// subscriptions as v2, so a webhook registered through one generation is
+// listed, validated and deleted through the others. Under
+// /1.1/account_activity/, Enterprise serves:
+//
+//   - POST webhooks.json?url= (U) registers a webhook after a CRC check, as
+//     v2 does, and returns {"id","url","valid","created_timestamp",
+//     "created_at"}, with created_timestamp in the form
+//     "2016-06-02 23:54:02 +0000". The url may also come as a form
+//     parameter. Any user of the app may register.
+//   - GET webhooks.json (B) returns the app's webhooks as a JSON array.
+//   - PUT webhooks/{webhook_id}.json (U) runs the CRC check again and
+//     returns 204, or code 214 and marks the webhook invalid.
+//     DELETE webhooks/{webhook_id}.json (U) returns 204.
+//   - POST and GET webhooks/{webhook_id}/subscriptions/all.json (U)
+//     subscribe the user and check the subscription: 204, or 404 with code
+//     34 for a user who is not subscribed.
+//   - GET webhooks/{webhook_id}/subscriptions/all/list.json (B) returns
+//     {"webhook_id","webhook_url","application_id","subscriptions":[{"user_id"}]}.
+//   - DELETE webhooks/{webhook_id}/subscriptions/{user_id}/all.json (B)
+//     returns 204. In user context, which X does not document here, a user
+//     may delete only their own subscription and gets code 348 otherwise.
+//   - GET subscriptions/count.json (B) returns {"account_name",
+//     "subscriptions_count_all","subscriptions_count_direct_messages",
+//     "provisioned_count"} with the counts as strings.
+//
+// Premium serves the same under all/{env_name}/: POST and GET
+// all/{env_name}/webhooks.json, PUT and DELETE
+// all/{env_name}/webhooks/{webhook_id}.json, POST and GET
+// all/{env_name}/subscriptions.json, GET
+// all/{env_name}/subscriptions/list.json (with "environment" in place of
+// the webhook's id and URL), DELETE
+// all/{env_name}/subscriptions/{user_id}.json, GET
+// all/subscriptions/count.json (without provisioned_count) and GET
+// all/webhooks.json, which returns {"environments":[{"environment_name",
+// "webhooks":[...]}]}. Premium webhooks carry created_timestamp only.
+// Server.AddEnvironment gives an app an environment. Names are
+// case-sensitive, and a name the app does not have gets 403 with code 200.
+// An environment contains one webhook, which does not count against
+// WithWebhookLimit.
+//
+// The v1.1 CRC check waits 3 seconds unless set with WithCRCTimeout, and
+// its failures get 403 with code 214 and X's message for the case: "High
+// latency on CRC GET request...", "Non-200 response code during CRC GET
+// request..." (also for a redirect or no response) or "Webhook URL does not
+// meet the requirements. Invalid CRC token or json response format.". An
+// invalid or already registered URL gets code 214 with "Webhook URL does
+// not meet the requirements.", and a webhook or subscription beyond the
+// limits "Too many resources already created.". An unknown webhook gets 404
+// with code 34, and an existing subscription 409 with code 355.
+//
 // # Deliveries and replays
 //
 // Server.Deliver posts a body to a webhook signed as X signs it, in the
@@ -175,20 +252,31 @@
 // webhook while one runs gets a 409 problem naming ReplayConflictError.
 // Server.WaitReplays waits for running jobs, so tests need not sleep.
 //
+// POST /1.1/account_activity/replay/webhooks/{webhook_id}/subscriptions/all.json
+// (B) takes from_date (inclusive) and to_date (exclusive) in the query,
+// within the last 5 days, starts the same job and returns 202 with
+// {"job_id","created_at"}. Its errors are X's v1.1 codes: 356, 357, 358 and
+// 368 for the dates, 34 for an unknown webhook, 214 for an invalid one and
+// 355 with status 409 while a replay of the webhook runs.
+//
 // # Rate limits
 //
-// Each DM endpoint belongs to a Group with per-user 15-minute, per-user
-// 24-hour and per-app 24-hour limits (Limits), counted in fixed windows that
-// reset at a whole second of the server's clock. Every authenticated
-// response of a DM endpoint carries x-rate-limit-limit, -remaining and
-// -reset (epoch seconds) for the 15-minute window, and x-user-limit-24hour-*
-// and x-app-limit-24hour-* where the group has those limits. A window whose
-// limit is zero is not enforced and has no headers.
+// Each DM endpoint and each v1.1 Account Activity endpoint belongs to a
+// Group with per-user 15-minute, per-user 24-hour and per-app 24-hour limits
+// (Limits), counted in fixed windows that reset at a whole second of the
+// server's clock. Every authenticated response of these endpoints carries
+// x-rate-limit-limit, -remaining and -reset (epoch seconds) for the
+// 15-minute window, and x-user-limit-24hour-* and x-app-limit-24hour-*
+// where the group has those limits. A window whose limit is zero is not
+// enforced and has no headers.
 //
 // When a window is exhausted, the server responds with status 429 and X's
 // body, {"errors":[{"code":88,...}]} under /1.1/ and the "Too Many Requests"
-// problem JSON elsewhere, and sends nothing. The defaults are high enough
-// for tests that do not test rate limits. WithLimits, WithDMLimits and
-// SetLimits change them, and With429Reset makes 429 responses omit their
-// reset headers or state a reset in the past.
+// problem JSON elsewhere, and sends nothing. The defaults of the DM groups
+// are high enough for tests that do not test rate limits. The v1.1 Account
+// Activity groups have X's documented limits per 15 minutes: 15 for webhook
+// management and counts, 500 for subscriptions, 50 for listings and 5 for
+// replays. WithLimits, WithDMLimits and SetLimits change them, and
+// With429Reset makes 429 responses omit their reset headers or state a reset
+// in the past.
 package xtest

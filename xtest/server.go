@@ -34,6 +34,7 @@ type Server struct {
 	limits *limiter
 	log    requestLog
 	nonces nonceCache
+	oauth  oauthState
 	mux    *http.ServeMux
 
 	mu sync.Mutex
@@ -101,6 +102,7 @@ func New(opts ...Option) *Server {
 	s.routeUsers()
 	s.routeDMs()
 	s.routeWebhooks()
+	s.routeOAuth()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errNotFound)
 	})
