@@ -50,6 +50,15 @@ func isCheckedV2Path(path string) bool {
 	return false
 }
 
+func hasAnyPrefix(path string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkV2Response checks a response of the fake to req against X's OpenAPI
 // description: status, headers and body by the operation's schema, and
 // additionally that a success body has no member the schema does not
@@ -273,11 +282,14 @@ func itemSchema(schema *openapi3.Schema) *openapi3.Schema {
 type specCheck struct {
 	t    *testing.T
 	next http.RoundTripper
+	// paths are further path prefixes to check beside the DM, webhook
+	// and subscription endpoints.
+	paths []string
 }
 
 func (c specCheck) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := c.next.RoundTrip(req)
-	if err != nil || !isCheckedV2Path(req.URL.Path) {
+	if err != nil || !(isCheckedV2Path(req.URL.Path) || hasAnyPrefix(req.URL.Path, c.paths)) {
 		return resp, err
 	}
 	body, err := io.ReadAll(resp.Body)
