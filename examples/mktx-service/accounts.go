@@ -37,7 +37,8 @@ type connectRequest struct {
 	OAuthTokenSecret string `json:"oauthTokenSecret"`
 }
 
-// connectAccount verifies an OAuth token with X and stores the account.
+// connectAccount connects the account of an OAuth access token that the
+// merchant obtained itself.
 func (s *server) connectAccount(w http.ResponseWriter, r *http.Request) {
 	merchant := merchantID(r.Context())
 	var req connectRequest
@@ -51,15 +52,26 @@ func (s *server) connectAccount(w http.ResponseWriter, r *http.Request) {
 		s.rejectRequest(w, r, http.StatusBadRequest, "invalid_request", "oauthToken and oauthTokenSecret are required")
 		return
 	}
-	user, err := s.x.me(r.Context(), req.OAuthToken, req.OAuthTokenSecret)
+	s.connectCredentials(w, r, merchant, credentials{Token: req.OAuthToken, TokenSecret: req.OAuthTokenSecret})
+}
+
+// connectCredentials verifies an OAuth access token with X (GET
+// /2/users/me), creates or reconnects the merchant's account of that X user
+// with it, and writes the response. The status is 201 for a new account and
+// 200 when the merchant reconnects its account, which also reactivates a
+// revoked one. Another merchant's account gets 409, and a failed X call the
+// response of writeXError. It returns the account and true when the account
+// was stored.
+func (s *server) connectCredentials(w http.ResponseWriter, r *http.Request, merchant string, creds credentials) (store.Account, bool) {
+	user, err := s.x.me(r.Context(), creds.Token, creds.TokenSecret)
 	if err != nil {
 		s.writeXError(w, r, err)
-		return
+		return store.Account{}, false
 	}
-	sealed, err := s.sealer.seal(merchant, user.ID, credentials{Token: req.OAuthToken, TokenSecret: req.OAuthTokenSecret})
+	sealed, err := s.sealer.seal(merchant, user.ID, creds)
 	if err != nil {
 		s.internalError(w, r, "seal credentials", err)
-		return
+		return store.Account{}, false
 	}
 	acct, created, err := s.store.ConnectAccount(r.Context(), store.Account{
 		MerchantID:  merchant,
@@ -69,11 +81,11 @@ func (s *server) connectAccount(w http.ResponseWriter, r *http.Request) {
 	})
 	if errors.Is(err, store.ErrConflict) {
 		s.rejectRequest(w, r, http.StatusConflict, "account_connected_elsewhere", "this X account is connected by another merchant")
-		return
+		return store.Account{}, false
 	}
 	if err != nil {
 		s.internalError(w, r, "store account", err)
-		return
+		return store.Account{}, false
 	}
 	status := http.StatusOK
 	if created {
@@ -81,6 +93,7 @@ func (s *server) connectAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("account connected", "merchant", merchant, "account", acct.ID, "x_user", acct.XUserID, "created", created)
 	writeData(w, status, viewAccount(acct))
+	return acct, true
 }
 
 // writeXError responds to a failed X call: 400 when X rejected the token, 429

@@ -32,6 +32,7 @@ type TwitterConfig struct {
 	AccessToken          setting `json:"AccessToken" env:"TWITTER__ACCESS_TOKEN"`
 	AccessTokenSecret    setting `json:"AccessTokenSecret" env:"TWITTER__ACCESS_TOKEN_SECRET"`
 	WebhookURL           setting `json:"WebhookUrl" env:"TWITTER__WEBHOOK_URL"`
+	CallbackURL          setting `json:"CallbackUrl" env:"TWITTER__CALLBACK_URL"`
 	APIBaseURL           setting `json:"ApiBaseUrl" env:"TWITTER__API_BASE_URL"`
 	APIVersion           setting `json:"ApiVersion" env:"TWITTER__API_VERSION"`
 	EnvName              setting `json:"EnvName" env:"TWITTER__ENV_NAME"`
@@ -84,10 +85,15 @@ const minJWTSecretBytes = 16
 
 // Settings is the validated configuration in the types the service uses.
 type Settings struct {
-	ConsumerKey      string
-	ConsumerSecrets  []string // current first, then the previous one if set
-	BearerToken      string
+	ConsumerKey     string
+	ConsumerSecrets []string // current first, then the previous one if set
+	BearerToken     string
+	// OwnerToken and OwnerTokenSecret are the app owner's OAuth 1.0a
+	// token, which v1.1 needs to register and re-validate webhooks.
+	OwnerToken       string
+	OwnerTokenSecret string
 	WebhookURL       string
+	CallbackURL      string // the OAuth callback; empty when neither it nor WebhookURL is set
 	APIBaseURL       string
 	APIVersion       string
 	EnvName          string
@@ -156,17 +162,19 @@ func (c Config) Settings() (Settings, error) {
 	require("MKTX__ENCRYPTION_KEY", string(c.Mktx.EncryptionKey))
 
 	s := Settings{
-		ConsumerKey:     string(c.Twitter.APIKey),
-		ConsumerSecrets: []string{string(c.Twitter.APIKeySecret)},
-		BearerToken:     string(c.Twitter.BearerToken),
-		WebhookURL:      string(c.Twitter.WebhookURL),
-		APIBaseURL:      strings.TrimRight(orDefault(string(c.Twitter.APIBaseURL), "https://api.x.com"), "/"),
-		APIVersion:      orDefault(string(c.Twitter.APIVersion), "2"),
-		EnvName:         string(c.Twitter.EnvName),
-		Addr:            orDefault(string(c.Mktx.Addr), ":5000"),
-		DatabaseURL:     orDefault(string(c.Mktx.DatabaseURL), "sqlite:mktx.db"),
-		JWTSecret:       []byte(string(c.Mktx.JWTSecret)),
-		ShutdownTimeout: 10 * time.Second,
+		ConsumerKey:      string(c.Twitter.APIKey),
+		ConsumerSecrets:  []string{string(c.Twitter.APIKeySecret)},
+		BearerToken:      string(c.Twitter.BearerToken),
+		OwnerToken:       string(c.Twitter.AccessToken),
+		OwnerTokenSecret: string(c.Twitter.AccessTokenSecret),
+		WebhookURL:       string(c.Twitter.WebhookURL),
+		APIBaseURL:       strings.TrimRight(orDefault(string(c.Twitter.APIBaseURL), "https://api.x.com"), "/"),
+		APIVersion:       orDefault(string(c.Twitter.APIVersion), "2"),
+		EnvName:          string(c.Twitter.EnvName),
+		Addr:             orDefault(string(c.Mktx.Addr), ":5000"),
+		DatabaseURL:      orDefault(string(c.Mktx.DatabaseURL), "sqlite:mktx.db"),
+		JWTSecret:        []byte(string(c.Mktx.JWTSecret)),
+		ShutdownTimeout:  10 * time.Second,
 	}
 	if string(c.Twitter.PreviousAPIKeySecret) != "" {
 		s.ConsumerSecrets = append(s.ConsumerSecrets, string(c.Twitter.PreviousAPIKeySecret))
@@ -180,6 +188,12 @@ func (c Config) Settings() (Settings, error) {
 	}
 	if u, err := url.Parse(s.APIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		invalid = append(invalid, "TWITTER__API_BASE_URL (an http or https URL)")
+	}
+	s.CallbackURL = string(c.Twitter.CallbackURL)
+	if s.CallbackURL == "" {
+		s.CallbackURL = defaultCallbackURL(s.WebhookURL)
+	} else if u, err := url.Parse(s.CallbackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		invalid = append(invalid, "TWITTER__CALLBACK_URL (an http or https URL)")
 	}
 	if string(c.Mktx.EncryptionKey) != "" {
 		key, err := base64.StdEncoding.DecodeString(string(c.Mktx.EncryptionKey))
@@ -244,6 +258,16 @@ func (c Config) Settings() (Settings, error) {
 		*f.dst = d
 	}
 	return s, configError(missing, invalid)
+}
+
+// defaultCallbackURL returns the OAuth callback route at the origin of
+// webhookURL, or "" when webhookURL is not an absolute http or https URL.
+func defaultCallbackURL(webhookURL string) string {
+	u, err := url.Parse(webhookURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + apiBase + "/oauth/callback"
 }
 
 func configError(missing, invalid []string) error {

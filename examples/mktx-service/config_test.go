@@ -118,6 +118,7 @@ func TestSettingsRejectsInvalidValues(t *testing.T) {
 		"MKTX__WEBHOOK_CHECK_INTERVAL":    "soon",
 		"MKTX__LOG_LEVEL":                 "loud",
 		"MKTX__JWT_SECRET":                "short",
+		"TWITTER__CALLBACK_URL":           "/oauth/callback",
 	}
 	for name, value := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -184,5 +185,51 @@ func TestLoadConfigBadFile(t *testing.T) {
 	}
 	if _, err := LoadConfig(filepath.Join(t.TempDir(), "none.json"), envOf(nil)); err == nil {
 		t.Error("a missing file was accepted")
+	}
+}
+
+func TestSettingsCallbackURL(t *testing.T) {
+	tests := []struct {
+		name, webhookURL, callbackURL, want string
+	}{
+		{"neither set", "", "", ""},
+		{"origin of the webhook URL", "https://mktx.example.com:8443/api/v1/mkt-x/webhooks/twitter?x=1", "",
+			"https://mktx.example.com:8443/api/v1/mkt-x/oauth/callback"},
+		{"explicit", "https://mktx.example.com/api/v1/mkt-x/webhooks/twitter", "https://auth.example.com/cb",
+			"https://auth.example.com/cb"},
+		{"webhook URL not absolute", "mktx.example.com/webhooks", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := validEnv()
+			env["TWITTER__WEBHOOK_URL"] = tt.webhookURL
+			env["TWITTER__CALLBACK_URL"] = tt.callbackURL
+			s, err := settingsFrom(t, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.CallbackURL != tt.want {
+				t.Errorf("CallbackURL = %q, want %q", s.CallbackURL, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadConfigCallbackURLKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "appsettings.json")
+	file := `{"Twitter": {"CallbackUrl": "https://file.example.com/cb"}}`
+	if err := os.WriteFile(path, []byte(file), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := LoadConfig(path, envOf(validEnv()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := cfg.Settings()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.CallbackURL != "https://file.example.com/cb" {
+		t.Errorf("CallbackURL = %q, want the file's Twitter.CallbackUrl", s.CallbackURL)
 	}
 }

@@ -117,6 +117,8 @@ func (s *server) handler() http.Handler {
 		http.MethodDelete: authed(s.deleteAccount),
 	})
 	mux.Handle(apiBase+"/accounts/{id}/register-webhook", methods{http.MethodPost: authed(s.registerWebhook)})
+	mux.Handle(apiBase+"/oauth/authorize", methods{http.MethodGet: authed(s.startOAuth)})
+	mux.Handle(apiBase+"/oauth/callback", methods{http.MethodGet: http.HandlerFunc(s.finishOAuth)})
 	mux.Handle(apiBase+"/conversations", methods{http.MethodGet: authed(s.listConversations)})
 	mux.Handle(apiBase+"/conversations/{id}", methods{http.MethodGet: authed(s.getConversation)})
 	mux.Handle(apiBase+"/conversations/{id}/messages", methods{
