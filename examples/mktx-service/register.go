@@ -33,9 +33,9 @@ func (s *server) registerWebhook(w http.ResponseWriter, r *http.Request) {
 			"webhook registration needs TWITTER__BEARER_TOKEN and TWITTER__WEBHOOK_URL; set them and restart the service")
 		return
 	}
-	if s.settings.APIVersion != "2" {
-		s.rejectRequest(w, r, http.StatusBadRequest, "unsupported_api_version",
-			"webhook registration is implemented for TWITTER__API_VERSION=2 only")
+	if s.settings.APIVersion != "2" && (s.settings.OwnerToken == "" || s.settings.OwnerTokenSecret == "") {
+		s.rejectRequest(w, r, http.StatusServiceUnavailable, "not_configured",
+			"webhook registration on TWITTER__API_VERSION="+s.settings.APIVersion+" needs the app owner's token in TWITTER__ACCESS_TOKEN and TWITTER__ACCESS_TOKEN_SECRET; set them and restart the service")
 		return
 	}
 	if acct.Status != store.AccountActive {
@@ -47,19 +47,27 @@ func (s *server) registerWebhook(w http.ResponseWriter, r *http.Request) {
 		s.internalError(w, r, "open credentials", err)
 		return
 	}
-	client, err := s.managementClient(r.Context(), &creds)
+	// The webhook is the app's: v1.1 registers it in the app owner's
+	// context. The subscription is the account's, so it is made in the
+	// account's context.
+	owner, err := s.managementClient(r.Context(), nil)
+	if err != nil {
+		s.internalError(w, r, "build management client", err)
+		return
+	}
+	account, err := s.managementClient(r.Context(), &creds)
 	if err != nil {
 		s.internalError(w, r, "build management client", err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*xTimeout) // X's CRC check runs inside the create call
 	defer cancel()
-	hook, err := client.EnsureWebhook(ctx, s.settings.WebhookURL)
+	hook, err := owner.EnsureWebhook(ctx, s.settings.WebhookURL)
 	if err != nil {
 		s.writeManagementError(w, r, err)
 		return
 	}
-	if err := client.Subscribe(ctx, hook.ID); err != nil && !errors.Is(err, accountactivity.ErrDuplicateSubscription) {
+	if err := account.Subscribe(ctx, hook.ID); err != nil && !errors.Is(err, accountactivity.ErrDuplicateSubscription) {
 		s.writeManagementError(w, r, err)
 		return
 	}
@@ -68,23 +76,36 @@ func (s *server) registerWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 // managementClient returns a client for X's webhook and subscription
-// endpoints: app-only calls with the bearer token, and user calls with the
-// account's OAuth 1.0a token when creds is not nil.
+// endpoints of the generation that TWITTER__API_VERSION selects. It sends
+// app-only calls with the bearer token and user calls with the account's
+// OAuth 1.0a token, or with the app owner's token when creds is nil.
 func (s *server) managementClient(ctx context.Context, creds *credentials) (*accountactivity.Client, error) {
 	bearer, err := accountactivity.NewBearerClient(s.settings.BearerToken, s.x.http.Transport)
 	if err != nil {
 		return nil, err
 	}
-	var user *http.Client
+	token, secret := s.settings.OwnerToken, s.settings.OwnerTokenSecret
 	if creds != nil {
+		token, secret = creds.Token, creds.TokenSecret
+	}
+	var user *http.Client
+	if token != "" && secret != "" {
 		ctx = context.WithValue(context.WithoutCancel(ctx), oauth1.HTTPClient, s.x.http)
-		user = s.x.config.Client(ctx, oauth1.NewToken(creds.Token, creds.TokenSecret))
+		user = s.x.config.Client(ctx, oauth1.NewToken(token, secret))
+	}
+	gen, err := accountactivity.ParseGeneration(s.settings.APIVersion)
+	if err != nil {
+		return nil, err
+	}
+	cfg := accountactivity.Config{App: bearer, User: user, Generation: gen}
+	if gen == accountactivity.Premium {
+		cfg.EnvName = s.settings.EnvName
 	}
 	opts := []accountactivity.Option{accountactivity.WithBaseURL(s.settings.APIBaseURL)}
 	if s.settings.insecureWebhookURL {
 		opts = append(opts, accountactivity.WithInsecureWebhookURLs())
 	}
-	return accountactivity.NewClient(accountactivity.Config{App: bearer, User: user}, opts...)
+	return accountactivity.NewClient(cfg, opts...)
 }
 
 // writeManagementError responds to a failed webhook or subscription call.
@@ -112,7 +133,7 @@ func (s *server) deleteAccount(w http.ResponseWriter, r *http.Request) {
 	if s.storeError(w, r, "account", err) {
 		return
 	}
-	if s.settings.BearerToken != "" && s.settings.WebhookURL != "" && s.settings.APIVersion == "2" {
+	if s.webhookManagementConfigured() {
 		if err := s.unsubscribe(r.Context(), acct); err != nil {
 			s.writeManagementError(w, r, err)
 			return

@@ -98,3 +98,61 @@ func TestDeleteAccountUnsubscribesAndForgets(t *testing.T) {
 		t.Errorf("reconnecting reused id %s; a deleted account is gone", id)
 	}
 }
+
+func TestRegisterWebhookLegacyGenerations(t *testing.T) {
+	for _, version := range []string{"1.1-enterprise", "1.1-premium"} {
+		t.Run(version, func(t *testing.T) {
+			h := newHarness(t)
+			id := h.connect("m1")
+			configureRegistration(h)
+			h.srv.settings.APIVersion = version
+			owner, err := h.fake.AddUser(h.app.ID, xtestUser(2, "app_owner"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantEnv := ""
+			if version == "1.1-premium" {
+				wantEnv = "prod"
+				h.srv.settings.EnvName = wantEnv
+				if err := h.fake.AddEnvironment(h.app.ID, wantEnv); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			r := h.do(http.MethodPost, apiBase+"/accounts/"+id+"/register-webhook", h.token("m1"), nil)
+			if r.Status != http.StatusServiceUnavailable || !strings.Contains(r.Error.Message, "TWITTER__ACCESS_TOKEN") {
+				t.Errorf("without the owner's token: status %d message %q, want 503 naming TWITTER__ACCESS_TOKEN", r.Status, r.Error.Message)
+			}
+
+			h.srv.settings.OwnerToken, h.srv.settings.OwnerTokenSecret = owner.Token, owner.TokenSecret
+			for call := range 2 {
+				r := h.do(http.MethodPost, apiBase+"/accounts/"+id+"/register-webhook", h.token("m1"), nil)
+				if r.Status != http.StatusOK {
+					t.Fatalf("call %d: status %d: %s", call, r.Status, r.Raw)
+				}
+				var got registerView
+				decode(t, r.Data, &got)
+				if !got.Valid || !got.Subscribed || got.URL != h.srv.settings.WebhookURL {
+					t.Errorf("call %d: %+v, want a valid subscribed webhook for the service URL", call, got)
+				}
+			}
+			hooks := h.fake.Webhooks(h.app.ID)
+			if len(hooks) != 1 {
+				t.Fatalf("fake has %d webhooks, want 1", len(hooks))
+			}
+			if hooks[0].Environment != wantEnv {
+				t.Errorf("webhook environment = %q, want %q", hooks[0].Environment, wantEnv)
+			}
+			if len(hooks[0].Subscribers) != 1 || hooks[0].Subscribers[0] != shopID {
+				t.Errorf("subscribers = %v, want only the shop %s", hooks[0].Subscribers, shopID)
+			}
+
+			if r := h.do(http.MethodDelete, apiBase+"/accounts/"+id, h.token("m1"), nil); r.Status != http.StatusOK {
+				t.Fatalf("delete: status %d: %s", r.Status, r.Raw)
+			}
+			if hooks := h.fake.Webhooks(h.app.ID); len(hooks) != 1 || len(hooks[0].Subscribers) != 0 {
+				t.Errorf("after delete: fake webhooks = %+v, want the webhook with no subscriber", hooks)
+			}
+		})
+	}
+}

@@ -42,7 +42,7 @@ func (s *server) newWebhookWatcher() (*accountactivity.Watcher, error) {
 // webhookManagementConfigured reports whether the settings that webhook
 // management needs are present.
 func (s *server) webhookManagementConfigured() bool {
-	return s.settings.BearerToken != "" && s.settings.WebhookURL != "" && s.settings.APIVersion == "2"
+	return s.settings.BearerToken != "" && s.settings.WebhookURL != ""
 }
 
 // logWebhookChange logs a change of the webhook's health: at info level
