@@ -87,10 +87,12 @@ func (sn *sender) send(ctx context.Context, item store.OutboxItem) (sendOutcome,
 		return sendOutcome{}, err
 	}
 	if acct.Status != store.AccountActive || len(acct.Credentials) == 0 {
+		sn.s.metrics.dmsFailed.WithLabelValues("account_inactive").Inc()
 		return sn.fail(ctx, item, "the account is "+string(acct.Status)+"; reconnect it to send DMs")
 	}
 	creds, err := sn.s.sealer.open(acct.MerchantID, acct.XUserID, acct.Credentials)
 	if err != nil {
+		sn.s.metrics.dmsFailed.WithLabelValues("credentials").Inc()
 		return sn.fail(ctx, item, err.Error())
 	}
 	eventID, sendErr := sn.call(ctx, creds, item)
@@ -99,25 +101,30 @@ func (sn *sender) send(ctx context.Context, item store.OutboxItem) (sendOutcome,
 	var reqErr *xactivity.RequestError
 	switch {
 	case sendErr == nil:
+		sn.s.metrics.dmsSent.Inc()
 		msg, err := sn.s.store.MarkSent(ctx, item.Lease, eventID, now)
 		return sendOutcome{msg: msg}, err
 	case errors.As(sendErr, &limited):
+		sn.s.metrics.rateLimitWaits.WithLabelValues("x").Inc()
 		at := limited.Reset
 		if at.Before(now.Add(time.Second)) {
 			at = now.Add(time.Second)
 		}
 		return sn.reschedule(ctx, item, at, "X rate limit reached")
 	case xactivity.IsPermanent(sendErr):
+		sn.s.metrics.dmsFailed.WithLabelValues("rejected").Inc()
 		return sn.fail(ctx, item, refusalReason(sendErr))
 	case xactivity.IsRetryable(sendErr) && item.Attempts < maxSendAttempts:
 		return sn.reschedule(ctx, item, now.Add(time.Duration(item.Attempts)*30*time.Second), sendErr.Error())
 	case errors.As(sendErr, &reqErr) && !reqErr.NotSent:
 		// The request may have reached X: never send it again. The echo
 		// of the DM, if X accepted it, settles the message.
+		sn.s.metrics.dmsFailed.WithLabelValues("unknown").Inc()
 		msg, err := sn.s.store.MarkUnknown(ctx, item.Lease, sendErr.Error())
 		sn.s.log.Warn("DM send may or may not have reached X; waiting for its echo", "message", msg.ID, "err", sendErr)
 		return sendOutcome{msg: msg}, err
 	default:
+		sn.s.metrics.dmsFailed.WithLabelValues("retries_exhausted").Inc()
 		return sn.fail(ctx, item, refusalReason(sendErr))
 	}
 }
@@ -207,6 +214,7 @@ func (sn *sender) sendDue(ctx context.Context) (int, error) {
 	for _, item := range items {
 		now := sn.s.now()
 		if next, ok := sn.reserve(item.AccountID, now); !ok {
+			sn.s.metrics.rateLimitWaits.WithLabelValues("account_daily").Inc()
 			if _, err := sn.reschedule(work, item, next, "account DM limit reached"); err != nil {
 				sn.s.log.Error("rescheduling a DM failed", "message", item.MessageID, "err", err)
 			}
@@ -302,6 +310,7 @@ func (s *server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !sendNow {
+		s.metrics.rateLimitWaits.WithLabelValues("account_daily").Inc()
 		s.log.Info("DM queued: account DM limit reached", "account", acct.ID, "message", msg.ID, "scheduled_at", formatTime(at))
 		writeQueued(w, msg, at)
 		return

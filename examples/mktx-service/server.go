@@ -37,6 +37,7 @@ type server struct {
 	worker   *worker
 	sender   *sender
 	watcher  *accountactivity.Watcher // nil without webhook management
+	metrics  *metrics
 	now      func() time.Time
 }
 
@@ -85,10 +86,15 @@ func newServer(settings Settings, st store.Store, log *slog.Logger) (*server, er
 		log:      log,
 		now:      time.Now,
 	}
+	s.metrics = newMetrics()
+	s.x.http.Transport = instrumentedTransport{base: http.DefaultTransport, metrics: s.metrics}
 	s.worker = newWorker(s)
 	s.sender = newSender(s)
 	if s.watcher, err = s.newWebhookWatcher(); err != nil {
 		return nil, err
+	}
+	if s.watcher != nil {
+		s.metrics.setWebhookHealth(accountactivity.HealthUnknown)
 	}
 	return s, nil
 }
@@ -104,7 +110,7 @@ func (s *server) handler() http.Handler {
 		Now:             s.now,
 		MaxInFlight:     maxInFlightDeliveries,
 	}
-	mux.Handle(apiBase+"/webhooks/twitter", hook)
+	mux.Handle(apiBase+"/webhooks/twitter", s.countCRC(hook))
 	mux.Handle(apiBase+"/webhooks/verify", methods{http.MethodGet: http.HandlerFunc(s.verifyCRC)})
 
 	authed := func(h http.HandlerFunc) http.Handler { return s.requireMerchant(h) }
@@ -128,6 +134,7 @@ func (s *server) handler() http.Handler {
 
 	mux.Handle("/healthz", methods{http.MethodGet: http.HandlerFunc(s.healthz)})
 	mux.Handle("/readyz", methods{http.MethodGet: http.HandlerFunc(s.readyz)})
+	mux.Handle("/metrics", methods{http.MethodGet: s.metrics.handler()})
 	mux.HandleFunc("/", s.notFound)
 	return mux
 }

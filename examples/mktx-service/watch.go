@@ -49,6 +49,7 @@ func (s *server) webhookManagementConfigured() bool {
 // when it became valid, as a warning otherwise, because X sends no
 // deliveries to a webhook that is invalid or missing.
 func (s *server) logWebhookChange(c accountactivity.HealthChange) {
+	s.metrics.setWebhookHealth(c.To)
 	attrs := []any{"from", string(c.From), "to", string(c.To), "webhook", c.Status.Webhook.ID, "url", s.settings.WebhookURL}
 	if c.Status.Err != nil {
 		attrs = append(attrs, "err", c.Status.Err)

@@ -7,10 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/goodgo/xactivity/crc"
 	"net/http"
 
 	"github.com/goodgo/xactivity/accountactivity"
+	"github.com/goodgo/xactivity/crc"
 	"github.com/goodgo/xactivity/store"
 	"github.com/goodgo/xactivity/webhook"
 )
@@ -35,6 +35,9 @@ func (s *server) receiveDelivery(ctx context.Context, d *webhook.Delivery) error
 		s.log.Error("storing a webhook delivery failed; X will retry it", "account", forUser, "kinds", kinds, "err", err)
 		return err
 	}
+	s.metrics.deliveriesReceived.Inc()
+	s.metrics.eventsStored.Add(float64(res.Inserted))
+	s.metrics.eventsDuplicate.Add(float64(res.Duplicates))
 	s.log.Info("Twitter webhook received",
 		"delivery", res.DeliveryID, "account", forUser, "kinds", kinds,
 		"new_events", res.Inserted, "duplicates", res.Duplicates)
@@ -101,7 +104,21 @@ func (s *server) verifyCRC(w http.ResponseWriter, r *http.Request) {
 		s.webhookError(w, r, http.StatusBadRequest, webhook.ErrInvalidCRCToken)
 		return
 	}
+	s.metrics.crcResponses.WithLabelValues("signed").Inc()
 	crc.WriteResponse(w, s.settings.ConsumerSecrets[0], token)
+}
+
+// countCRC counts the CRC challenges that h signs: GET requests whose token
+// passes the same check as h's. Rejected ones are counted by webhookError.
+func (s *server) countCRC(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			if _, ok := crc.Token(r); ok {
+				s.metrics.crcResponses.WithLabelValues("signed").Inc()
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // webhookError writes and logs the response to a rejected webhook request in the service's
@@ -124,6 +141,11 @@ func (s *server) webhookError(w http.ResponseWriter, r *http.Request, status int
 		code = "invalid_json"
 	case status >= 500:
 		code = "storage_unavailable"
+	}
+	if code == "invalid_crc_token" {
+		s.metrics.crcResponses.WithLabelValues("rejected").Inc()
+	} else {
+		s.metrics.deliveriesRejected.WithLabelValues(code).Inc()
 	}
 	if status < 500 {
 		s.log.Info("webhook request rejected", "method", r.Method, "path", r.URL.Path, "status", status, "reason", err.Error(), "remote", r.RemoteAddr)

@@ -171,10 +171,18 @@ var errPermanent = errors.New("permanent")
 func (w *worker) finish(ctx context.Context, item store.InboxItem, err error) {
 	if err == nil {
 		w.logSettleError(item, "marking an inbox event done failed", w.s.store.Complete(ctx, item.Lease))
+		w.s.metrics.eventsProcessed.WithLabelValues("done").Inc()
+		w.s.metrics.observeLag(item.ReceivedAt, w.s.now())
 		return
 	}
 	final := errors.Is(err, errPermanent) || errors.Is(err, store.ErrInvalid) ||
 		errors.Is(err, store.ErrNotFound) || item.Attempts >= maxEventAttempts
+	if final {
+		w.s.metrics.eventsProcessed.WithLabelValues("failed").Inc()
+		w.s.metrics.observeLag(item.ReceivedAt, w.s.now())
+	} else {
+		w.s.metrics.eventsProcessed.WithLabelValues("retry").Inc()
+	}
 	delay := min(maxRetryDelay, time.Second<<min(item.Attempts, 16))
 	w.s.log.Error("processing an inbox event failed", "event", item.Key, "kind", item.Kind,
 		"account", item.ForUserID, "attempt", item.Attempts, "final", final, "err", err)
