@@ -66,12 +66,25 @@ func checkGeneration(cfg Config) error {
 		return errors.New("accountactivity: generation 1.1-premium needs Config.EnvName, the name of the dev environment")
 	case cfg.Generation != Premium && cfg.EnvName != "":
 		return fmt.Errorf("accountactivity: Config.EnvName is set, but generation %s has no environments; use Premium or leave it empty", cfg.Generation)
-	case len(cfg.EnvName) > MaxEnvNameLength:
-		return fmt.Errorf("accountactivity: environment name has %d bytes; the maximum is %d", len(cfg.EnvName), MaxEnvNameLength)
+	case cfg.Generation == Premium:
+		return CheckEnvName(cfg.EnvName)
 	}
-	for i := 0; i < len(cfg.EnvName); i++ {
-		if c := cfg.EnvName[i]; !isEnvNameByte(c) {
-			return fmt.Errorf("accountactivity: environment name %q contains %q; use only letters, digits, '_' and '-'", cfg.EnvName, c)
+	return nil
+}
+
+// CheckEnvName reports whether name is a v1.1 Premium environment name
+// that NewClient accepts: 1 to MaxEnvNameLength bytes of ASCII letters,
+// digits, '_' and '-'. X compares environment names case-sensitively.
+func CheckEnvName(name string) error {
+	if name == "" {
+		return errors.New("accountactivity: environment name is empty")
+	}
+	if len(name) > MaxEnvNameLength {
+		return fmt.Errorf("accountactivity: environment name has %d bytes; the maximum is %d", len(name), MaxEnvNameLength)
+	}
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; !isEnvNameByte(c) {
+			return fmt.Errorf("accountactivity: environment name %q contains %q; use only letters, digits, '_' and '-'", name, c)
 		}
 	}
 	return nil

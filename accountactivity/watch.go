@@ -6,12 +6,18 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/goodgo/xactivity/ratelimit"
 )
 
-// DefaultWatchInterval is the poll interval of a Watcher whose Interval is
-// zero. X allows 450 webhook calls per app in 15 minutes, and a poll
-// makes one call, or two when it requests a CRC check.
-const DefaultWatchInterval = time.Minute
+// Default poll intervals of a Watcher whose Interval is zero. A poll
+// makes one call, or two when it requests a CRC check. X allows 450
+// webhook calls per app in 15 minutes on v2, but only 15 on v1.1, which
+// the poll must share with registration and subscription calls.
+const (
+	DefaultWatchInterval    = time.Minute
+	DefaultWatchIntervalV11 = 5 * time.Minute
+)
 
 // Health is the state of a watched webhook, as the latest poll found it.
 type Health string
@@ -67,14 +73,18 @@ type HealthChange struct {
 // Set the exported fields, then call Run. Status is safe to call from
 // other goroutines while Run is running.
 type Watcher struct {
-	// Client lists and validates the webhooks. Its Config.App client must
-	// be set on v2.
+	// Client lists and validates the webhooks. On v2 both calls use the
+	// app's bearer token (Config.App). On v1.1 the list uses the bearer
+	// token and the CRC check the app owner's user context (Config.User);
+	// without it, an invalid webhook is reported with ErrNoUserAuth and is
+	// not checked again.
 	Client *Client
 	// URL is the webhook URL to watch, compared exactly with the URLs X
 	// lists.
 	URL string
-	// Interval is the time between the starts of two polls. Zero means
-	// DefaultWatchInterval; it must not be negative.
+	// Interval is the time between the end of one poll and the start of
+	// the next. Zero means DefaultWatchInterval on v2 and
+	// DefaultWatchIntervalV11 on v1.1; it must not be negative.
 	Interval time.Duration
 	// OnChange, if set, is called after each poll whose state differs from
 	// the previous one, including the first poll, which leaves
@@ -103,7 +113,9 @@ func (w *Watcher) Status() WebhookStatus {
 // Run polls at once and then every Interval until ctx is done, and then
 // returns ctx.Err(). It returns an error at once, without polling, when
 // Client or URL is missing or Interval is negative. Failed polls do not
-// stop it: they show as HealthUnreachable or in WebhookStatus.Err.
+// stop it: they show as HealthUnreachable or in WebhookStatus.Err. After
+// a 429 from X, the next poll waits for the limit's reset when that comes
+// later than the next interval.
 func (w *Watcher) Run(ctx context.Context) error {
 	if w.Client == nil {
 		return errors.New("accountactivity: watcher has no client")
@@ -117,70 +129,98 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 	if interval == 0 {
 		interval = DefaultWatchInterval
+		if w.Client.Generation() != V2 {
+			interval = DefaultWatchIntervalV11
+		}
 	}
-	ticker := time.NewTicker(interval)
-	defer ticker.Stop()
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
-		w.Poll(ctx)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-ticker.C:
+		case <-timer.C:
 		}
+		if ctx.Err() != nil {
+			return ctx.Err() // select picks at random when both are ready
+		}
+		st := w.Poll(ctx)
+		wait := interval
+		var limited *ratelimit.Error
+		if errors.As(st.Err, &limited) && !limited.Reset.IsZero() {
+			wait = max(wait, limited.Reset.Sub(w.Client.now()))
+		}
+		timer.Reset(wait)
 	}
 }
 
-// Poll runs one poll: it lists the webhooks, asks X for a CRC check when
-// the webhook for URL is invalid, records the new status, reports the
-// changes and returns the status. Run calls it on every tick; call it
-// directly for a one-off check. Polls must not run concurrently.
+// Poll runs one poll: it lists the webhooks, requests a CRC check when the
+// webhook for URL is invalid, records the new status, reports the changes
+// and returns the status. Run calls it on every tick; call it directly for
+// a one-off check. Polls must not run concurrently. A poll cut short
+// because ctx is done records nothing and returns the previous status.
 func (w *Watcher) Poll(ctx context.Context) WebhookStatus {
+	prev := w.Status()
 	hooks, err := w.Client.Webhooks(ctx)
 	if err != nil {
-		prev := w.Status()
-		return w.record(WebhookStatus{Health: HealthUnreachable, Webhook: prev.Webhook, Err: err})
+		if ctx.Err() != nil {
+			return prev
+		}
+		return w.record(prev, WebhookStatus{Health: HealthUnreachable, Webhook: prev.Webhook, Err: err})
 	}
 	found, ok := findWebhook(hooks, w.URL)
 	switch {
 	case !ok:
-		return w.record(WebhookStatus{Health: HealthMissing})
+		return w.record(prev, WebhookStatus{Health: HealthMissing})
 	case found.Valid:
-		return w.record(WebhookStatus{Health: HealthValid, Webhook: found})
+		return w.record(prev, WebhookStatus{Health: HealthValid, Webhook: found})
 	}
-	w.record(WebhookStatus{Health: HealthInvalid, Webhook: found})
+
+	// X lists the webhook as invalid. The status is recorded once the
+	// requested check ends, so that readers never see a half-finished
+	// poll; both changes are reported then.
+	invalid := WebhookStatus{Health: HealthInvalid, Webhook: found}
 	v, err := w.Client.ValidateWebhook(ctx, found.ID)
-	if err != nil {
-		return w.record(WebhookStatus{Health: HealthInvalid, Webhook: found, Err: err})
-	}
 	switch {
-	case v.Attempted && !v.Valid:
-		// X only reports that it started the check; the next poll
-		// shows its result.
-		return w.Status()
-	case !v.Valid:
-		err := fmt.Errorf("accountactivity: webhook %s: X reports that the CRC check failed: %w",
+	case err != nil && ctx.Err() != nil:
+		return prev
+	case err != nil:
+		invalid.Err = err
+	case v.Valid:
+		found.Valid = true
+		return w.record(prev, invalid, WebhookStatus{Health: HealthValid, Webhook: found})
+	case !v.Attempted:
+		invalid.Err = fmt.Errorf("accountactivity: webhook %s: X reports that the CRC check failed: %w",
 			found.ID, ErrCRCValidationFailed)
-		return w.record(WebhookStatus{Health: HealthInvalid, Webhook: found, Err: err})
 	}
-	found.Valid = true
-	return w.record(WebhookStatus{Health: HealthValid, Webhook: found})
+	// A check that X only reports as attempted leaves the webhook
+	// invalid without an error; the next poll shows its result.
+	return w.record(prev, invalid)
 }
 
-// record stores s, stamped with the client's clock, and reports a change
-// of health to OnChange.
-func (w *Watcher) record(s WebhookStatus) WebhookStatus {
-	s.CheckedAt = w.Client.now().UTC()
+// record stores the last of states, stamped with the client's clock, and
+// reports each change of health along prev and states to OnChange. It
+// returns the stored status.
+func (w *Watcher) record(prev WebhookStatus, states ...WebhookStatus) WebhookStatus {
+	now := w.Client.now().UTC()
+	last := states[len(states)-1]
+	last.CheckedAt = now
 	w.mu.Lock()
-	from := w.status.Health
-	if from == "" {
-		from = HealthUnknown
-	}
-	w.status = s
+	w.status = last
 	w.mu.Unlock()
-	if from != s.Health && w.OnChange != nil {
-		w.OnChange(HealthChange{From: from, To: s.Health, Status: s})
+	from := prev.Health
+	for i, st := range states {
+		if i == len(states)-1 {
+			st = last
+		} else {
+			st.CheckedAt = now
+		}
+		if from != st.Health && w.OnChange != nil {
+			w.OnChange(HealthChange{From: from, To: st.Health, Status: st})
+		}
+		from = st.Health
 	}
-	return s
+	return last
 }
 
 // findWebhook returns the webhook registered for exactly url.

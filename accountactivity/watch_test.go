@@ -3,8 +3,10 @@ package accountactivity_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -267,5 +269,191 @@ func TestWatcherRunRejectsConfig(t *testing.T) {
 				t.Errorf("Run = %v, want a configuration error at once", err)
 			}
 		})
+	}
+}
+
+// stubX is a v2 webhook API whose list and validate responses a test
+// controls.
+type stubX struct {
+	srv      *httptest.Server
+	mu       sync.Mutex
+	valid    bool
+	validate string        // the body of the PUT response
+	block    chan struct{} // when set, the PUT waits for it to close
+	lists    int
+	status   int // when set, the list call responds with it
+	reset    time.Time
+}
+
+func newStubX(t *testing.T) (*stubX, *accountactivity.Client) {
+	t.Helper()
+	x := &stubX{validate: `{"data":{"attempted":true}}`}
+	x.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x.mu.Lock()
+		block := x.block
+		w.Header().Set("Content-Type", "application/json")
+		switch r.Method {
+		case http.MethodGet:
+			x.lists++
+			if x.status != 0 {
+				w.Header().Set("x-rate-limit-limit", "15")
+				w.Header().Set("x-rate-limit-remaining", "0")
+				w.Header().Set("x-rate-limit-reset", strconv.FormatInt(x.reset.Unix(), 10))
+				w.WriteHeader(x.status)
+				fmt.Fprint(w, `{"title":"Too Many Requests","type":"about:blank","status":429,"detail":"Too Many Requests"}`)
+				x.mu.Unlock()
+				return
+			}
+			fmt.Fprintf(w, `{"data":[{"id":"1","url":"https://example.com/webhook","valid":%t,"created_at":"2026-01-01T00:00:00.000Z"}],"meta":{"result_count":1}}`, x.valid)
+			x.mu.Unlock()
+		case http.MethodPut:
+			body := x.validate
+			x.mu.Unlock()
+			if block != nil {
+				<-block
+			}
+			fmt.Fprint(w, body)
+		}
+	}))
+	t.Cleanup(x.srv.Close)
+	client, err := accountactivity.NewClient(accountactivity.Config{App: x.srv.Client()},
+		accountactivity.WithBaseURL(x.srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x, client
+}
+
+func TestWatcherAttemptedCheckStaysInvalid(t *testing.T) {
+	x, client := newStubX(t)
+	var changes []string
+	w := &accountactivity.Watcher{Client: client, URL: "https://example.com/webhook",
+		OnChange: func(c accountactivity.HealthChange) { changes = append(changes, string(c.From)+">"+string(c.To)) }}
+	x.valid = true
+	w.Poll(context.Background())
+	x.valid = false
+	s := w.Poll(context.Background())
+	if s.Health != accountactivity.HealthInvalid || s.Err != nil {
+		t.Errorf("status after an attempted check = %+v, want invalid without error", s)
+	}
+	if want := []string{"unknown>valid", "valid>invalid"}; !equalStrings(changes, want) {
+		t.Errorf("changes = %v, want %v", changes, want)
+	}
+}
+
+func TestWatcherStatusDuringCheck(t *testing.T) {
+	x, client := newStubX(t)
+	w := &accountactivity.Watcher{Client: client, URL: "https://example.com/webhook"}
+	x.valid = true
+	before := w.Poll(context.Background())
+
+	x.mu.Lock()
+	x.valid = false
+	x.block = make(chan struct{})
+	x.validate = `{"data":{"valid":true}}`
+	x.mu.Unlock()
+	done := make(chan accountactivity.WebhookStatus)
+	go func() { done <- w.Poll(context.Background()) }()
+	// While X runs the CRC check, readers see the previous poll's result.
+	time.Sleep(50 * time.Millisecond)
+	if mid := w.Status(); mid.Health != accountactivity.HealthValid || !mid.CheckedAt.Equal(before.CheckedAt) {
+		t.Errorf("status during the check = %+v, want the previous poll's %+v", mid, before)
+	}
+	close(x.block)
+	if after := <-done; after.Health != accountactivity.HealthValid {
+		t.Errorf("status after the check = %+v, want valid", after)
+	}
+}
+
+func TestWatcherCancelledPollRecordsNothing(t *testing.T) {
+	x, client := newStubX(t)
+	w := &accountactivity.Watcher{Client: client, URL: "https://example.com/webhook"}
+	x.valid = true
+	before := w.Poll(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if s := w.Poll(ctx); s.Health != accountactivity.HealthValid || s.Err != nil || !s.CheckedAt.Equal(before.CheckedAt) {
+		t.Errorf("cancelled poll returned %+v, want the previous status %+v", s, before)
+	}
+	x.mu.Lock()
+	lists := x.lists
+	x.mu.Unlock()
+	if err := w.Run(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Run with a cancelled context = %v, want context.Canceled", err)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.lists != lists {
+		t.Errorf("Run with a cancelled context polled %d times, want none", x.lists-lists)
+	}
+}
+
+func TestWatcherWaitsForRateLimitReset(t *testing.T) {
+	x, client := newStubX(t)
+	x.status = http.StatusTooManyRequests
+	x.reset = time.Now().Add(time.Hour)
+	w := &accountactivity.Watcher{Client: client, URL: "https://example.com/webhook", Interval: 10 * time.Millisecond}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	w.Run(ctx)
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.lists != 1 {
+		t.Errorf("watcher listed webhooks %d times in 300 ms after a 429 resetting in an hour, want 1", x.lists)
+	}
+	if s := w.Status(); s.Health != accountactivity.HealthUnreachable || s.Err == nil {
+		t.Errorf("status after a 429 = %+v, want unreachable with the error", s)
+	}
+}
+
+func TestWatcherEnterpriseNeedsOwner(t *testing.T) {
+	fake := xtest.NewServer(xtest.WithInsecureWebhooks())
+	t.Cleanup(fake.Close)
+	app, err := fake.AddApp(xtest.App{ConsumerSecret: "app-consumer-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner, err := fake.AddUser(app.ID, xtest.User{ID: "1470000000000000002", Username: "owner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	receiver := httptest.NewServer(&webhook.Handler{
+		ConsumerSecrets: []string{"app-consumer-secret"},
+		Receiver:        webhook.ReceiverFunc(func(context.Context, *webhook.Delivery) error { return nil }),
+	})
+	t.Cleanup(receiver.Close)
+	url := receiver.URL + "/webhook"
+	bearer, err := accountactivity.NewBearerClient(app.BearerToken, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newClient := func(user *http.Client) *accountactivity.Client {
+		c, err := accountactivity.NewClient(accountactivity.Config{App: bearer, User: user, Generation: accountactivity.Enterprise},
+			accountactivity.WithBaseURL(fake.URL()), accountactivity.WithInsecureWebhookURLs())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	withOwner := newClient(fake.Client(app, owner))
+	hook, err := withOwner.EnsureWebhook(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.InvalidateWebhook(hook.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	bearerOnly := &accountactivity.Watcher{Client: newClient(nil), URL: url}
+	s := bearerOnly.Poll(context.Background())
+	if s.Health != accountactivity.HealthInvalid || !errors.Is(s.Err, accountactivity.ErrNoUserAuth) {
+		t.Errorf("Enterprise watcher without a user client = %+v, want invalid with ErrNoUserAuth", s)
+	}
+	w := &accountactivity.Watcher{Client: withOwner, URL: url}
+	if s := w.Poll(context.Background()); s.Health != accountactivity.HealthValid {
+		t.Errorf("Enterprise watcher with the owner's token = %+v, want valid again", s)
+	}
+	if hooks := fake.Webhooks(app.ID); len(hooks) != 1 || !hooks[0].Valid {
+		t.Errorf("fake webhooks = %+v, want the webhook valid again", hooks)
 	}
 }
