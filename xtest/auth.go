@@ -176,14 +176,15 @@ func checkProtocol(oauth map[string]string, requireToken bool) *authFailure {
 }
 
 // checkTimestamp parses an oauth_timestamp and rejects it when it is
-// further than the window from the server's clock.
+// further than the window from X's clock, the server's clock plus the skew
+// that SetClockSkew sets.
 func (s *Server) checkTimestamp(v string) (time.Time, *authFailure) {
 	sec, err := strconv.ParseInt(v, 10, 64)
 	if err != nil {
 		return time.Time{}, reject("malformed oauth_timestamp")
 	}
 	ts := time.Unix(sec, 0)
-	if d := s.now().Sub(ts); d > s.window || d < -s.window {
+	if d := s.xNow().Sub(ts); d > s.window || d < -s.window {
 		return time.Time{}, &authFailure{
 			reason: "oauth_timestamp outside the allowed window",
 			answer: errTimestampOutOfBounds,

@@ -20,17 +20,34 @@ import (
 const maxDeliveryResponseBytes = 64 << 10
 
 // Delivery is one POST the server sent, or meant to send, to a webhook, as
-// recorded for tests to inspect and for replays to send again.
+// recorded for tests to inspect and for replays to send again. Each attempt
+// is recorded on its own: a delivery that X retries appears once per
+// attempt.
 type Delivery struct {
 	WebhookID string
 	Body      []byte
 	Time      time.Time // from the server's clock, when sending started
-	// Status is the webhook's HTTP status, and 0 when the server got no
-	// response or did not send the delivery because the webhook was invalid.
+	// Status is the webhook's HTTP status. It is 0 when the server got no
+	// response within the delivery timeout, when the request failed, and
+	// when the delivery was not sent because the webhook was invalid or a
+	// fault injection dropped it. Failure then gives the reason.
 	Status int
+	// Failure describes why an attempt got no status, and is empty when
+	// Status is set.
+	Failure string
+	// Attempt numbers the sends of one delivery: 1 for the first, then 2,
+	// 3 and 4 for X's retries after failed attempts. It is 0 for the
+	// deliveries of a replay job.
+	Attempt int
 	// Replay reports that a replay job sent the delivery again, or that it
 	// is a replay job's status. Replays never send such deliveries again.
 	Replay bool
+	// Dropped reports a delivery that DropNextDelivery kept from being
+	// sent. A replay sends it.
+	Dropped bool
+	// Duplicate reports an extra copy sent by DuplicateNextDelivery.
+	// Duplicates are not retried, and replays do not send them again.
+	Duplicate bool
 }
 
 // maxDeliveries is the number of deliveries a server keeps. Older ones are
@@ -47,9 +64,16 @@ func (st *webhookState) record(d Delivery) {
 	}
 }
 
+// recordDelivery adds d to the deliveries and wakes WaitDeliveries.
+func (s *Server) recordDelivery(d Delivery) {
+	s.hooks.record(d)
+	s.engine.notifyDelivery()
+}
+
 // Deliveries returns the deliveries to the webhook with the given id,
-// oldest first, including those sent by replays. It is safe for concurrent
-// use, and the caller may modify the result.
+// oldest first, including retries, those sent by replays and those not
+// sent. It is safe for concurrent use, and the caller may modify the
+// result.
 func (s *Server) Deliveries(webhookID string) []Delivery {
 	st := s.hooks
 	st.mu.Lock()
@@ -70,23 +94,44 @@ func (s *Server) Deliveries(webhookID string) []Delivery {
 // It records the delivery for Deliveries and for replays, and returns the
 // webhook's HTTP status. Redirects are not followed.
 //
+// The first attempt is made before Deliver returns. When it gets a status
+// other than 200, or no response within the delivery timeout, the server
+// retries in the background on the retry schedule. The timeout is 3
+// seconds unless set with WithDeliveryTimeout, and the schedule waits 3, 27
+// and 242 seconds between attempts unless set with WithRetrySchedule.
+// Retries stop at the first 200, and when the webhook is deleted or becomes
+// invalid. Each attempt is recorded. When ctx ends before the first attempt
+// has a response, the server does not retry.
+//
 // A non-200 status is not an error. Deliver returns an error when the
-// webhook does not exist, when the request fails, and, after recording the
-// delivery without sending it, when the webhook is invalid, because X sends
-// nothing to an invalid webhook. It is safe for concurrent use.
+// webhook does not exist, when the request fails or times out, and, after
+// recording the delivery without sending it, when the webhook is invalid,
+// because X sends nothing to an invalid webhook. It returns 0 and a nil
+// error when a fault injection holds, delays or drops the delivery. It is
+// safe for concurrent use.
 func (s *Server) Deliver(ctx context.Context, webhookID string, body []byte) (int, error) {
-	h, secret, err := s.target(webhookID)
+	h, _, err := s.target(webhookID)
 	if err != nil {
 		return 0, err
 	}
-	d := Delivery{WebhookID: h.ID, Body: slices.Clone(body), Time: s.now()}
+	body = slices.Clone(body)
 	if !h.Valid {
-		s.hooks.record(d)
-		return 0, fmt.Errorf("xtest: webhook %s is invalid, so the delivery was recorded but not sent", h.ID)
+		return 0, s.recordInvalid(h.ID, body)
 	}
-	d.Status, err = s.post(ctx, h.URL, secret, body)
-	s.hooks.record(d)
-	return d.Status, err
+	if s.engine.hold(h.ID, body) {
+		return 0, nil
+	}
+	return s.dispatch(ctx, h.ID, body)
+}
+
+// recordInvalid records a first attempt that was not sent because the
+// webhook is invalid, and returns the error that Deliver reports for it.
+func (s *Server) recordInvalid(webhookID string, body []byte) error {
+	s.recordDelivery(Delivery{
+		WebhookID: webhookID, Body: body, Time: s.now(), Attempt: 1,
+		Failure: "not sent: the webhook is invalid",
+	})
+	return fmt.Errorf("xtest: webhook %s is invalid, so the delivery was recorded but not sent", webhookID)
 }
 
 // target returns the webhook with the given id and its app's consumer
@@ -109,9 +154,13 @@ func (s *Server) target(webhookID string) (Webhook, string, error) {
 	return c, app.ConsumerSecret, nil
 }
 
-// post sends one signed delivery and returns the response's status.
+// post sends one signed delivery and returns the response's status. The
+// request fails when no response arrives within the delivery timeout.
 func (s *Server) post(ctx context.Context, rawURL, secret string, body []byte) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
+	timeout := s.engine.timeout
+	reqCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(reqCtx, http.MethodPost, rawURL, bytes.NewReader(body))
 	if err != nil {
 		return 0, fmt.Errorf("xtest: build delivery: %w", err)
 	}
@@ -119,6 +168,9 @@ func (s *Server) post(ctx context.Context, rawURL, secret string, body []byte) (
 	req.Header.Set("x-twitter-webhooks-signature", webhook.Sign(secret, body))
 	resp, err := s.hooks.client.Do(req)
 	if err != nil {
+		if ctx.Err() == nil && errors.Is(reqCtx.Err(), context.DeadlineExceeded) {
+			return 0, fmt.Errorf("xtest: deliver to %s: no response within %v", rawURL, timeout)
+		}
 		return 0, fmt.Errorf("xtest: deliver to %s: %w", rawURL, err)
 	}
 	defer resp.Body.Close()
@@ -177,6 +229,7 @@ func (s *Server) deliverDMEvent(ctx context.Context, e *dmEvent) error {
 			}
 		}
 	}
+	errs = append(errs, s.deliverDMActivity(ctx, e))
 	return errors.Join(errs...)
 }
 

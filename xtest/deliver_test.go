@@ -21,7 +21,7 @@ func TestDeliver(t *testing.T) {
 	if diff := cmp.Diff([]string{string(body)}, rec.received()); diff != "" {
 		t.Errorf("received bodies mismatch (-want +got):\n%s", diff)
 	}
-	want := []Delivery{{WebhookID: id, Body: body, Time: f.clock.Now(), Status: 200}}
+	want := []Delivery{{WebhookID: id, Body: body, Time: f.clock.Now(), Status: 200, Attempt: 1}}
 	if diff := cmp.Diff(want, f.srv.Deliveries(id)); diff != "" {
 		t.Errorf("Deliveries mismatch (-want +got):\n%s", diff)
 	}

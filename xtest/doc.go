@@ -1,7 +1,9 @@
 // Package xtest is a fake X API server for tests. It checks OAuth 1.0a
 // signatures the way X does, serves responses from an in-memory registry of apps and
 // users, and records every request so a test can inspect what its client
-// sent. It is deterministic: it never sleeps, and its clock can be replaced.
+// sent. It never sleeps while it serves a request, and its clock can be
+// replaced: with a manual Clock, its background work, such as X's delivery
+// retries and periodic CRC checks, runs at exact and repeatable times.
 //
 // # Starting a server
 //
@@ -259,6 +261,52 @@
 // 368 for the dates, 34 for an unknown webhook, 214 for an invalid one and
 // 355 with status 409 while a replay of the webhook runs.
 //
+// # Simulated world
+//
+// The X Activity API subscriptions are managed under /2/activity/subscriptions,
+// and their responses follow X's OpenAPI description:
+//
+//   - POST (B or U) takes {"event_type","filter":{"user_id"|"keyword",
+//     "direction"},"tag","webhook_id"} and returns {"data":{"subscription":
+//     {"subscription_id","event_type","filter","tag","webhook_id",
+//     "created_at","updated_at"}}}. Exactly one of user_id and keyword is
+//     required, direction is inbound or outbound, and the tag has 1 to 200
+//     characters. Private event types (dm.*, chat.*, like.*, mute.*,
+//     block.* and post.mention.create) need the user context of the user
+//     the filter names: a bearer token gets X's 403
+//     unsupported-authentication problem, and another user's context a 403
+//     not-authorized-for-resource problem.
+//   - GET (B or U) lists the app's subscriptions in creation order, 1000
+//     per page unless set with max_results or WithActivityPageSize, with
+//     meta.total_subscriptions and, while more remain, meta.next_token for
+//     pagination_token.
+//   - PUT /2/activity/subscriptions/{id} (B) takes {"tag"} and/or
+//     {"webhook_id"}; DELETE /2/activity/subscriptions/{id} (B) returns
+//     {"data":{"deleted":true}}.
+//   - DELETE /2/activity/subscriptions?ids= (B) deletes up to 100 ids,
+//     lists the deleted ones in data, the others in errors with the reason
+//     SubscriptionNotFound, and the count left in meta.total_subscriptions.
+//
+// Failures name DuplicateSubscriptionFailed (same event type, filter and
+// webhook), SubscriptionLimitExceeded (more than 50 subscriptions per app
+// unless set with WithActivitySubscriptionLimit), WebhookIdInvalid and
+// SubscriptionNotFound, as the webhook endpoints do. Deleting a webhook
+// deletes the subscriptions that deliver to it.
+//
+// Methods of Server act as users of X's own apps and deliver what X would:
+// Follow, Unfollow, Block, Unblock, Mute, Unmute, Typing, MarkRead, Post
+// (whose @usernames of registered users are mentions), Like, DeletePost,
+// UpdateProfile, Revoke and DeliverDM. Each event goes, in the Account
+// Activity shape, to the webhooks of every subscribed user it concerns, one
+// copy per for_user_id. In the X Activity API envelope, it goes to every
+// subscription whose event type and filter match, with the subscription's
+// filter and tag and a new event_uuid. A one-to-one DM sent through the DM
+// endpoints reaches the X Activity API subscriptions too. Each method's
+// documentation names who gets the event. Every body goes through Deliver,
+// in order, so it is signed, recorded and replayable like any delivery, and
+// a method returns the errors of the deliveries that failed to send.
+// Generated post ids and event_uuid values are decimal strings above 2^53.
+//
 // # Rate limits
 //
 // Each DM endpoint and each v1.1 Account Activity endpoint belongs to a
@@ -279,4 +327,70 @@
 // replays. WithLimits, WithDMLimits and SetLimits change them, and
 // With429Reset makes 429 responses omit their reset headers or state a reset
 // in the past.
+//
+// # Clocks and background work
+//
+// Besides serving requests, the server works in the background as X
+// does: it retries failed deliveries, sends delayed deliveries and checks
+// every valid webhook with a periodic CRC. What runs that work depends on
+// the clock:
+//
+//   - With the default clock, time.Now, timers run the work when it falls
+//     due, and Close drops what is still pending.
+//   - With WithManualClock, Clock.Advance runs the work: it stops at each
+//     due time, sets the clock to it and runs the work before going on, so
+//     a test steps through hours of schedules in milliseconds and sees the
+//     exact time of every attempt.
+//   - With WithClock, the server cannot tell when the clock moves, so the
+//     work runs only when the test calls RunDue. NextDue tells when the
+//     next piece falls due.
+//
+// # Delivery retries
+//
+// Deliver makes the first attempt before it returns. An attempt that gets
+// a status other than 200, or no response within the delivery timeout (3
+// seconds in real time unless set with WithDeliveryTimeout), is retried on
+// the schedule X documents for its Account Activity tiers with retries: 3,
+// 27 and 242 seconds after the previous attempt started, four attempts in
+// all (DefaultRetrySchedule; WithRetrySchedule sets another). Retries stop
+// at the first 200 and when the webhook is deleted or becomes invalid.
+// Deliveries lists every attempt with its number in Delivery.Attempt, and
+// a replay sends each delivery once, however often it was attempted.
+// WaitDeliveries blocks until a number of deliveries are recorded, waking at
+// each one rather than polling.
+//
+// # Periodic CRC checks
+//
+// Every hour by the server's clock (WithCRCInterval sets another interval,
+// or 0 for none), the server sends a CRC check to every valid webhook and
+// records it for CRCChecks. A wrong response token, a 3xx status or a TLS
+// error marks the webhook invalid at once. A 4xx or 5xx status, a timeout
+// or a refused connection is transient: the webhook becomes invalid only
+// when 28 hours have passed since its last passing check, registration or
+// passing PUT. An invalid webhook is not checked and gets no deliveries, not
+// even retries, until a PUT of the webhook on v2 or v1.1 passes a CRC check.
+// WithWebhookRootCAs sets the certificates trusted for https webhooks.
+//
+// # Injecting faults
+//
+// For a webhook, DropNextDelivery records the next delivery without sending
+// it, so only a replay brings it; DelayNextDelivery sends the next one
+// later by the server's clock; DuplicateNextDelivery sends the next one
+// several times; and HoldDeliveries keeps deliveries until
+// ReleaseDeliveries sends them in order, reversed or shuffled. These apply
+// to Deliver and to every delivery of a DM or a simulated event.
+//
+// For API calls, FailNext responds to the next request matching a
+// ServeMux pattern with 429 and exhausted rate-limit headers, or with a 5xx
+// status, and X's error body; FailNextGroup does the same for the next
+// authenticated request of a rate-limit group. SetClockSkew moves X's
+// clock, against which oauth_timestamp is checked and from which the Date
+// header comes, away from the server's clock, as a client's clock that is
+// off would see it.
+//
+// # Testing a webhook handler directly
+//
+// NewDeliveryRequest builds a delivery signed as X signs it, and
+// NewCRCRequest a CRC check, for a test that calls a handler's ServeHTTP
+// without a server.
 package xtest

@@ -308,6 +308,9 @@ var errTooManyRequests = apiError{
 // rejected with status 429 when one of g's windows is exhausted.
 func (s *Server) limited(g Group, h userHandler) userHandler {
 	return func(w http.ResponseWriter, r *http.Request, c caller) {
+		if s.failGroup(w, r, g) {
+			return
+		}
 		if !s.limits.admit(w.Header(), g, c, s.now()) {
 			writeError(w, r, errTooManyRequests)
 			return

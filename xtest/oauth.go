@@ -188,7 +188,8 @@ func (s *Server) serveRequestToken(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkCallback returns why the app may not use callback, or "" when it
-// may.
+// may. Apart from "oob", only http and https URLs with a host are
+// accepted, because the authorization page redirects the browser there.
 func (o *oauthState) checkCallback(appID, callback string) string {
 	if callback == "" {
 		return "missing oauth_callback"
@@ -196,8 +197,12 @@ func (o *oauthState) checkCallback(appID, callback string) string {
 	if callback == "oob" {
 		return ""
 	}
-	if u, err := url.Parse(callback); err != nil || !u.IsAbs() {
+	u, err := url.Parse(callback)
+	switch {
+	case err != nil || !u.IsAbs():
 		return "oauth_callback is neither an absolute URL nor oob"
+	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return "oauth_callback is not an http or https URL with a host"
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()

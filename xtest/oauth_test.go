@@ -376,6 +376,18 @@ func TestOAuthRequestTokenRejections(t *testing.T) {
 		{"relative callback", func() *oauth1.Config {
 			return flowConfig(s, app, "/oauth/callback")
 		}, http.StatusForbidden, notApproved, "oauth_callback is neither an absolute URL nor oob", nil, false},
+		{"javascript callback", func() *oauth1.Config {
+			return flowConfig(s, app, "javascript:alert(1)")
+		}, http.StatusForbidden, notApproved, "oauth_callback is not an http or https URL with a host", nil, false},
+		{"file callback", func() *oauth1.Config {
+			return flowConfig(s, app, "file:///etc/passwd")
+		}, http.StatusForbidden, notApproved, "oauth_callback is not an http or https URL with a host", nil, false},
+		{"custom scheme callback", func() *oauth1.Config {
+			return flowConfig(s, app, "myapp://oauth/callback")
+		}, http.StatusForbidden, notApproved, "oauth_callback is not an http or https URL with a host", nil, false},
+		{"http callback without host", func() *oauth1.Config {
+			return flowConfig(s, app, "http:///cb")
+		}, http.StatusForbidden, notApproved, "oauth_callback is not an http or https URL with a host", nil, false},
 		{"callback not approved", func() *oauth1.Config {
 			return flowConfig(s, app, "https://evil.example.test/cb")
 		}, http.StatusForbidden, notApproved, "oauth_callback not among the app's callback URLs", []string{testCallback}, false},

@@ -155,13 +155,15 @@ func (s *Server) runReplay(jobID string, req replayRequest) {
 }
 
 // replayable returns the bodies of the deliveries to the request's webhook
-// within its window that were not themselves sent by a replay.
+// within its window, once each: first attempts, sent or not, that are
+// neither replays nor duplicate copies.
 func (st *webhookState) replayable(req replayRequest) [][]byte {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var bodies [][]byte
 	for _, d := range st.deliveries {
-		if d.WebhookID == req.webhookID && !d.Replay && !d.Time.Before(req.from) && d.Time.Before(req.to) {
+		first := !d.Replay && !d.Duplicate && d.Attempt <= 1
+		if d.WebhookID == req.webhookID && first && !d.Time.Before(req.from) && d.Time.Before(req.to) {
 			bodies = append(bodies, d.Body)
 		}
 	}
@@ -177,7 +179,10 @@ func (s *Server) resend(ctx context.Context, webhookID string, body []byte) (int
 	}
 	d := Delivery{WebhookID: webhookID, Body: body, Time: s.now(), Replay: true}
 	d.Status, err = s.post(ctx, h.URL, secret, body)
-	s.hooks.record(d)
+	if err != nil {
+		d.Failure = err.Error()
+	}
+	s.recordDelivery(d)
 	return d.Status, err
 }
 

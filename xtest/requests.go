@@ -1,22 +1,28 @@
 package xtest
 
 import (
+	"bytes"
 	"context"
+	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 )
 
 // Request is one request the server received, as recorded for tests to
-// inspect. The recorded header and query never contain a signature or a
-// bearer token: their values are replaced by "REDACTED".
+// inspect. The recorded header, query and form body never contain a
+// signature or a bearer token: their values are replaced by "REDACTED".
 type Request struct {
 	Method string
 	Path   string // escaped path, without the query
 	Query  url.Values
 	Header http.Header
-	Body   []byte // exactly as sent, up to the server's body limit
+	// Body is the body exactly as sent, up to the server's body limit,
+	// except that the value of an oauth_signature parameter in a form body
+	// is replaced.
+	Body []byte
 	// AuthError is the reason the server rejected the request's
 	// credentials, such as "signature mismatch", and empty when they were
 	// accepted or not checked.
@@ -79,7 +85,7 @@ func (s *Server) record(r *http.Request, body []byte) *http.Request {
 		Path:   r.URL.EscapedPath(),
 		Query:  redactQuery(r.URL.Query()),
 		Header: redactHeader(r.Header),
-		Body:   body,
+		Body:   redactForm(r.Header.Get("Content-Type"), body),
 	}
 	s.log.add(req)
 	return r.WithContext(context.WithValue(r.Context(), recordKey{}, req))
@@ -134,4 +140,29 @@ func cloneValues(v url.Values) url.Values {
 		out[k] = append([]string(nil), vs...)
 	}
 	return out
+}
+
+// redactForm returns body with the value of each oauth_signature parameter
+// replaced when body is form-encoded, and body itself otherwise. The other
+// bytes stay as sent.
+func redactForm(contentType string, body []byte) []byte {
+	mediaType, _, _ := mime.ParseMediaType(contentType)
+	if mediaType != "application/x-www-form-urlencoded" {
+		return body
+	}
+	pairs := bytes.Split(body, []byte("&"))
+	changed := false
+	for i, pair := range pairs {
+		key, _, _ := bytes.Cut(pair, []byte("="))
+		name, err := url.QueryUnescape(string(key))
+		if err != nil || name != "oauth_signature" {
+			continue
+		}
+		pairs[i] = append(slices.Clip(key), "="+redacted...)
+		changed = true
+	}
+	if !changed {
+		return body
+	}
+	return bytes.Join(pairs, []byte("&"))
 }

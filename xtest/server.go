@@ -31,7 +31,10 @@ type Server struct {
 	world  *world
 	dm     *dmState
 	hooks  *webhookState
+	xaa    *activityState
+	social *socialState
 	limits *limiter
+	engine *engine
 	log    requestLog
 	nonces nonceCache
 	oauth  oauthState
@@ -45,14 +48,19 @@ type Server struct {
 type Option func(*Server)
 
 // WithClock sets the clock that timestamps are checked against and the Date
-// response header is taken from. The default is time.Now. New panics when
-// now is nil.
+// response header is taken from. The default is time.Now. The server cannot
+// tell when such a clock moves, so its background work, such as delivery
+// retries and periodic CRC checks, runs only when the test calls RunDue;
+// WithManualClock runs it as the clock advances. New panics when now is
+// nil.
 func WithClock(now func() time.Time) Option {
 	return func(s *Server) {
 		if now == nil {
 			panic("xtest: clock must not be nil")
 		}
 		s.now = now
+		s.engine.mode = clockFunc
+		s.engine.manual = nil
 	}
 }
 
@@ -93,7 +101,10 @@ func New(opts ...Option) *Server {
 		world:  newWorld(),
 		dm:     newDMState(),
 		hooks:  newWebhookState(),
+		xaa:    newActivityState(),
+		social: newSocialState(),
 		limits: newLimiter(),
+		engine: newEngine(),
 		mux:    http.NewServeMux(),
 	}
 	for _, opt := range opts {
@@ -102,10 +113,12 @@ func New(opts ...Option) *Server {
 	s.routeUsers()
 	s.routeDMs()
 	s.routeWebhooks()
+	s.routeActivity()
 	s.routeOAuth()
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, errNotFound)
 	})
+	s.engine.start(s)
 	return s
 }
 
@@ -140,9 +153,10 @@ func (s *Server) URL() string {
 }
 
 // Close shuts down a started server and blocks until all its requests have
-// finished. Then it cancels running replay jobs, waits for them to end and
-// closes the idle connections to webhooks, whether or not the server was
-// started.
+// finished. Then it cancels running replay jobs and background work, drops
+// pending retries, delayed deliveries and CRC checks, waits for the running
+// ones to end and closes the idle connections to webhooks, whether or not
+// the server was started.
 func (s *Server) Close() {
 	s.mu.Lock()
 	ts := s.ts
@@ -151,17 +165,21 @@ func (s *Server) Close() {
 		ts.Close()
 	}
 	s.hooks.cancel()
+	s.engine.close(s)
 	s.hooks.replays.Wait()
 	s.hooks.client.CloseIdleConnections()
 }
 
 // ServeHTTP records r and responds to it as X would.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+	w.Header().Set("Date", s.xNow().UTC().Format(http.TimeFormat))
 	body, err := readBody(r)
 	r = s.record(r, body)
 	if err != nil {
 		writeError(w, r, errBodyTooLarge)
+		return
+	}
+	if s.failRoute(w, r) {
 		return
 	}
 	s.mux.ServeHTTP(w, r)

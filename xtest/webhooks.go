@@ -338,7 +338,7 @@ func (s *Server) checkCRC(ctx context.Context, app App, rawURL string, limit tim
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return &crcFailure{crcUnreachable, fmt.Errorf("CRC response has status %d, want 200", resp.StatusCode)}
+		return &crcFailure{crcUnreachable, &crcStatusError{resp.StatusCode}}
 	}
 	if err := checkResponseToken(resp.Body, app.ConsumerSecret, token); err != nil {
 		return fail(crcBadResponse, err)
@@ -396,7 +396,7 @@ func (s *Server) serveValidateWebhook(w http.ResponseWriter, r *http.Request, ap
 		return
 	}
 	valid := s.checkCRC(r.Context(), app, h.URL, s.hooks.crcTimeout) == nil
-	s.hooks.setValid(h.ID, valid)
+	s.storeCRCResult(h.ID, valid)
 	writeData(w, struct {
 		Data struct {
 			Valid bool `json:"valid"`

@@ -380,7 +380,7 @@ func (s *Server) serveValidateWebhookV11(w http.ResponseWriter, r *http.Request,
 		return
 	}
 	err := s.checkCRC(r.Context(), c.app, h.URL, s.hooks.crcTimeoutV11)
-	s.hooks.setValid(h.ID, err == nil)
+	s.storeCRCResult(h.ID, err == nil)
 	if err != nil {
 		writeError(w, r, crcErrorV11(err))
 		return
