@@ -225,7 +225,7 @@ func (c *Client) doFor(ctx context.Context, a auth, op string, call wire.Call, p
 	}
 	resp, err := w.Do(ctx, call)
 	if err != nil {
-		return wire.Response{}, fmt.Errorf("accountactivity: %s: %w", op, withReasonsFor(err, pageNotFound))
+		return wire.Response{}, fmt.Errorf("accountactivity: %s: %w", op, withReasonsFor(err, op, pageNotFound))
 	}
 	return resp, nil
 }
@@ -233,7 +233,7 @@ func (c *Client) doFor(ctx context.Context, a auth, op string, call wire.Call, p
 // partial returns the error for a 2xx response that has problems and no
 // data.
 func partial(op string, call wire.Call, resp wire.Response, problems []xactivity.Problem) error {
-	err := withReasons(wire.NewPartialError(call.Endpoint(), resp, problems))
+	err := withReasons(wire.NewPartialError(call.Endpoint(), resp, problems), op)
 	return fmt.Errorf("accountactivity: %s: %w", op, err)
 }
 

@@ -75,6 +75,14 @@ func TestV11FailureCodes(t *testing.T) {
 			v11Error(34, "Sorry, that page does not exist."), unsubscribe, ErrSubscriptionNotFound},
 		{"355 subscription exists", Enterprise, http.MethodPost, p.subscription, http.StatusConflict,
 			v11Error(355, "Subscription already exists."), subscribe, ErrDuplicateSubscription},
+		{"355 without keyword on subscribe", Enterprise, http.MethodPost, p.subscription, http.StatusConflict,
+			v11Error(355, "Conflict."), subscribe, ErrDuplicateSubscription},
+		{"355 without keyword on replay", Enterprise, http.MethodPost, replayPath, http.StatusConflict,
+			v11Error(355, "Conflict."), replay, ErrReplayConflict},
+		{"214 too many resources on subscribe", Enterprise, http.MethodPost, p.subscription, http.StatusForbidden,
+			v11Error(214, "Too many resources already created."), subscribe, ErrSubscriptionLimitExceeded},
+		{"214 too many resources on premium subscribe", Premium, http.MethodPost, premiumPaths.subscription, http.StatusForbidden,
+			v11Error(214, "Too many resources already created."), subscribe, ErrSubscriptionLimitExceeded},
 		{"355 replay running", Enterprise, http.MethodPost, replayPath, http.StatusConflict,
 			v11Error(355, "A replay job is already in progress for this webhook."), replay, ErrReplayConflict},
 		{"200 wrong environment", Premium, http.MethodPost, premiumPaths.webhooks, http.StatusForbidden,
@@ -137,20 +145,80 @@ func TestCodeReason(t *testing.T) {
 		code    int
 		message string
 		status  int
+		op      string
 		want    error
 	}{
-		{355, "Conflict.", http.StatusConflict, ErrReplayConflict},
-		{355, "Conflict.", http.StatusBadRequest, ErrDuplicateSubscription},
-		{355, "Subscription already exists.", http.StatusConflict, ErrDuplicateSubscription},
-		{214, "Something else happened.", http.StatusForbidden, nil},
-		{34, "Sorry, that page does not exist.", http.StatusNotFound, nil},
-		{88, "Rate limit exceeded", http.StatusTooManyRequests, nil},
-		{358, "Route or query parameter is malformed.", http.StatusBadRequest, ErrQueryParamInvalid},
+		{355, "Conflict.", http.StatusConflict, "", ErrReplayConflict},
+		{355, "Conflict.", http.StatusBadRequest, "", ErrDuplicateSubscription},
+		{355, "Subscription already exists.", http.StatusConflict, "", ErrDuplicateSubscription},
+		{355, "Conflict.", http.StatusConflict, opSubscribe, ErrDuplicateSubscription},
+		{355, "Conflict.", http.StatusConflict, opReplay, ErrReplayConflict},
+		{355, "Conflict.", http.StatusBadRequest, "replay subscriptions", ErrReplayConflict},
+		{355, "Conflict.", http.StatusConflict, opCreateWebhook, nil},
+		{355, "Subscription already exists.", http.StatusConflict, opCreateWebhook, ErrDuplicateSubscription},
+		{214, "Too many resources already created.", http.StatusForbidden, opCreateWebhook, ErrWebhookLimitExceeded},
+		{214, "Too many resources already created.", http.StatusForbidden, opValidateWebhook, ErrWebhookLimitExceeded},
+		{214, "Too many resources already created.", http.StatusForbidden, opSubscribe, ErrSubscriptionLimitExceeded},
+		{214, "Too many resources already created.", http.StatusForbidden, opReplay, nil},
+		{214, "Too many resources already created.", http.StatusForbidden, "", ErrWebhookLimitExceeded},
+		{214, "Webhook has been marked as invalid.", http.StatusBadRequest, opReplay, ErrCRCValidationFailed},
+		{214, "Something else happened.", http.StatusForbidden, "", nil},
+		{34, "Sorry, that page does not exist.", http.StatusNotFound, "", nil},
+		{88, "Rate limit exceeded", http.StatusTooManyRequests, "", nil},
+		{358, "Route or query parameter is malformed.", http.StatusBadRequest, "", ErrQueryParamInvalid},
 	}
 	for _, tc := range tests {
-		got := codeReason(xactivity.ErrorCode{Code: tc.code, Message: tc.message}, tc.status)
+		got := codeReason(xactivity.ErrorCode{Code: tc.code, Message: tc.message}, tc.status, operationKindOf(tc.op))
 		if got != tc.want {
-			t.Errorf("codeReason(%d, %q, %d) = %v, want %v", tc.code, tc.message, tc.status, got, tc.want)
+			t.Errorf("codeReason(%d, %q, %d) of operation %q = %v, want %v", tc.code, tc.message, tc.status, tc.op, got, tc.want)
 		}
 	}
 }
+
+// TestSubscribedV11NotFound checks which 404 responses of the v1.1
+// subscription check mean "not subscribed": only code 34 with a message
+// that names no webhook. Any other 404 is an error.
+func TestSubscribedV11NotFound(t *testing.T) {
+	tests := []struct {
+		name        string
+		contentType string
+		body        string
+		wantErr     error // nil for false without an error
+	}{
+		{"code 34 page not found", "application/json", v11Error(34, "Sorry, that page does not exist."), nil},
+		{"code 34 unknown webhook", "application/json",
+			v11Error(34, "Webhook does not exist or is associated with a different X application."), ErrWebhookIDInvalid},
+		{"other code", "application/json", v11Error(32, "Could not authenticate you."), errAny},
+		{"page of another server", "text/html; charset=utf-8", "<html><body>404 Not Found</body></html>", errAny},
+		{"empty body", "text/plain", "", errAny},
+	}
+	for _, gen := range []Generation{Enterprise, Premium} {
+		paths := enterprisePaths
+		if gen == Premium {
+			paths = premiumPaths
+		}
+		for _, tc := range tests {
+			t.Run(gen.String()+"/"+tc.name, func(t *testing.T) {
+				c, mock := newMockGeneration(t, gen)
+				mock.RegisterResponder(http.MethodGet, mockBaseURL+paths.subscription,
+					httpmock.NewStringResponder(http.StatusNotFound, tc.body).HeaderSet(http.Header{"Content-Type": {tc.contentType}}))
+				ok, err := c.Subscribed(context.Background(), mockWebhookID)
+				if ok {
+					t.Errorf("Subscribed = true, want false")
+				}
+				switch {
+				case tc.wantErr == nil && err != nil:
+					t.Errorf("error = %v, want none", err)
+				case tc.wantErr == errAny && err == nil:
+					t.Error("error = nil, want the 404 as an error")
+				case tc.wantErr != nil && tc.wantErr != errAny && !errors.Is(err, tc.wantErr):
+					t.Errorf("error = %v, want one matching %v", err, tc.wantErr)
+				}
+				checkCalls(t, mock, 1)
+			})
+		}
+	}
+}
+
+// errAny stands for any non-nil error in test tables.
+var errAny = errors.New("any error")

@@ -106,14 +106,17 @@ func FuzzReasons(f *testing.F) {
 	f.Add(`{"errors":[{"message":"webhookidinvalid"}]}`)
 	f.Add(`{"errors":[{"code":214,"message":"Too many resources already created."}]}`)
 	f.Add(`{"errors":[{"code":"355","message":"A replay job is already in progress for this webhook."},{"code":34}]}`)
+	ops := []string{opCreateWebhook, opSubscribe, opReplay, "delete activity subscriptions"}
 	f.Fuzz(func(t *testing.T, body string) {
-		err := withReasons(newTestAPIError(body))
-		if err == nil || err.Error() == "" {
-			t.Fatalf("withReasons returned %v", err)
-		}
-		var api *xactivity.APIError
-		if !errors.As(err, &api) {
-			t.Errorf("errors.As found no *xactivity.APIError in %v", err)
+		for _, op := range ops {
+			err := withReasons(newTestAPIError(body), op)
+			if err == nil || err.Error() == "" {
+				t.Fatalf("withReasons for %s returned %v", op, err)
+			}
+			var api *xactivity.APIError
+			if !errors.As(err, &api) {
+				t.Errorf("errors.As found no *xactivity.APIError in %v", err)
+			}
 		}
 	})
 }

@@ -190,3 +190,69 @@ func TestV11CRCFailure(t *testing.T) {
 		t.Errorf("EnsureWebhook error = %v, want ErrCRCValidationFailed", err)
 	}
 }
+
+// TestV11SubscriptionLimit checks that code 214's "Too many resources
+// already created." on a subscribe call matches the subscription limit,
+// not the webhook limit.
+func TestV11SubscriptionLimit(t *testing.T) {
+	for _, tc := range []struct {
+		gen accountactivity.Generation
+		env string
+	}{{accountactivity.Enterprise, ""}, {accountactivity.Premium, fakeEnvName}} {
+		t.Run(tc.gen.String(), func(t *testing.T) {
+			fake := xtest.NewServer(xtest.WithInsecureWebhooks(), xtest.WithSubscriptionLimit(1))
+			t.Cleanup(fake.Close)
+			app, err := fake.AddApp(xtest.App{ConsumerSecret: "app-consumer-secret"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.env != "" {
+				if err := fake.AddEnvironment(app.ID, tc.env); err != nil {
+					t.Fatal(err)
+				}
+			}
+			receiver := httptest.NewServer(&webhook.Handler{
+				ConsumerSecrets: []string{"app-consumer-secret"},
+				Receiver:        webhook.ReceiverFunc(func(context.Context, *webhook.Delivery) error { return nil }),
+			})
+			t.Cleanup(receiver.Close)
+			bearer, err := accountactivity.NewBearerClient(app.BearerToken, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clientOf := func(user xtest.User) *accountactivity.Client {
+				t.Helper()
+				cfg := accountactivity.Config{App: bearer, User: fake.Client(app, user), Generation: tc.gen, EnvName: tc.env}
+				c, err := accountactivity.NewClient(cfg,
+					accountactivity.WithBaseURL(fake.URL()), accountactivity.WithInsecureWebhookURLs())
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}
+			var clients []*accountactivity.Client
+			for range 2 {
+				user, err := fake.AddUser(app.ID, xtest.User{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				clients = append(clients, clientOf(user))
+			}
+			ctx := context.Background()
+			hook, err := clients[0].EnsureWebhook(ctx, receiver.URL+"/webhook")
+			if err != nil {
+				t.Fatalf("EnsureWebhook: %v", err)
+			}
+			if err := clients[0].Subscribe(ctx, hook.ID); err != nil {
+				t.Fatalf("first Subscribe: %v", err)
+			}
+			err = clients[1].Subscribe(ctx, hook.ID)
+			if !errors.Is(err, accountactivity.ErrSubscriptionLimitExceeded) {
+				t.Errorf("Subscribe over the limit: error %v, want ErrSubscriptionLimitExceeded", err)
+			}
+			if errors.Is(err, accountactivity.ErrWebhookLimitExceeded) {
+				t.Errorf("Subscribe over the limit: error %v matches ErrWebhookLimitExceeded", err)
+			}
+		})
+	}
+}

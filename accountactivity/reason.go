@@ -66,15 +66,17 @@ func (e *reasonError) Unwrap() []error {
 	return append(append([]error(nil), e.reasons...), e.api)
 }
 
-// withReasons returns err with the sentinels of the failure reasons in its
-// *xactivity.APIError, or err itself when it names none.
-func withReasons(err error) error { return withReasonsFor(err, nil) }
+// withReasons returns err, the failure of operation op, with the
+// sentinels of the failure reasons in its *xactivity.APIError, or err
+// itself when it names none. op selects the meaning of the v1.1 codes that
+// several operations share (see operationKindOf).
+func withReasons(err error, op string) error { return withReasonsFor(err, op, nil) }
 
 // withReasonsFor is withReasons that also adds pageNotFound, when it is
 // not nil, to a 404 whose v1.1 code 34 names no webhook: X's "Sorry, that
 // page does not exist." on a call whose webhook exists but whose other
 // resource, such as a subscription, does not.
-func withReasonsFor(err, pageNotFound error) error {
+func withReasonsFor(err error, op string, pageNotFound error) error {
 	var api *xactivity.APIError
 	if !errors.As(err, &api) {
 		return err
@@ -86,7 +88,7 @@ func withReasonsFor(err, pageNotFound error) error {
 			found = append(found, r.err)
 		}
 	}
-	for _, r := range codeReasons(api) {
+	for _, r := range codeReasons(api, operationKindOf(op)) {
 		found = appendNew(found, r)
 	}
 	if pageNotFound != nil && isPageNotFound(api) {

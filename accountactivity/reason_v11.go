@@ -37,20 +37,47 @@ const (
 	codeDateNotInThePast = 368
 )
 
-// codeReasons returns the sentinels of the v1.1 codes in e.
-func codeReasons(e *xactivity.APIError) []error {
+// operationKind is the group of calls an operation belongs to. The v1.1
+// codes 214 and 355 name a different resource in each group.
+type operationKind int
+
+const (
+	otherOperation        operationKind = iota
+	webhookOperation                    // create, list, validate and delete webhooks
+	subscriptionOperation               // subscribe, check, list, count and unsubscribe
+	replayOperation                     // request a replay job
+)
+
+// operationKindOf returns the group of the operation named op, as the
+// methods pass it to Client.do.
+func operationKindOf(op string) operationKind {
+	switch op {
+	case opCreateWebhook, opListWebhooks, opValidateWebhook, opDeleteWebhook:
+		return webhookOperation
+	case opSubscribe, opSubscribed, opListSubscriptions, opUnsubscribe, opCountSubscriptions:
+		return subscriptionOperation
+	case opReplay, "replay subscriptions": // the second is ReplaySubscriptions'
+		return replayOperation
+	}
+	return otherOperation
+}
+
+// codeReasons returns the sentinels of the v1.1 codes in e, the failure of
+// an operation of kind op.
+func codeReasons(e *xactivity.APIError, op operationKind) []error {
 	var found []error
 	for _, c := range e.Codes {
-		if err := codeReason(c, e.StatusCode); err != nil {
+		if err := codeReason(c, e.StatusCode, op); err != nil {
 			found = appendNew(found, err)
 		}
 	}
 	return found
 }
 
-// codeReason returns the sentinel of one v1.1 error, or nil. Codes 214,
-// 34 and 355 cover several causes, which their messages tell apart.
-func codeReason(c xactivity.ErrorCode, status int) error {
+// codeReason returns the sentinel of one v1.1 error of an operation of
+// kind op, or nil. Codes 214, 34 and 355 cover several causes, which their
+// messages and the operation tell apart.
+func codeReason(c xactivity.ErrorCode, status int, op operationKind) error {
 	msg := strings.ToLower(c.Message)
 	switch c.Code {
 	case codeNotFound:
@@ -60,13 +87,13 @@ func codeReason(c xactivity.ErrorCode, status int) error {
 	case codeNoAccess:
 		return ErrNoProductAccess
 	case codeWebhookURL:
-		return webhookURLReason(msg)
+		return webhookURLReason(msg, op)
 	case codeCannotWrite:
 		return ErrAppCannotWrite
 	case codeNotPermitted:
 		return ErrUserNotPermitted
 	case codeAlreadyExists:
-		return alreadyExistsReason(msg, status)
+		return alreadyExistsReason(msg, status, op)
 	case codeDateOrder, codeMissingQuery, codeMalformedParam, codeDateNotInThePast:
 		return ErrQueryParamInvalid
 	}
@@ -75,13 +102,15 @@ func codeReason(c xactivity.ErrorCode, status int) error {
 
 // webhookURLReason sorts the messages of code 214, such as "Too many
 // resources already created." and "High latency on CRC GET request. Your
-// webhook should respond in less than 3 seconds.", by their cause. A
-// webhook that X marked invalid, which a replay reports with code 214,
-// failed its last CRC check.
-func webhookURLReason(msg string) error {
+// webhook should respond in less than 3 seconds.", by their cause. "Too
+// many resources" is the subscription limit on a subscription call and
+// the webhook limit otherwise; a replay creates neither, so there it
+// selects no sentinel. A webhook that X marked invalid, which a replay
+// reports with code 214, failed its last CRC check.
+func webhookURLReason(msg string, op operationKind) error {
 	switch {
 	case strings.Contains(msg, "too many resources"):
-		return ErrWebhookLimitExceeded
+		return tooManyResourcesReason(op)
 	case containsAny(msg, "already", "duplicate url", "duplicateurl"):
 		return ErrDuplicateURL
 	case containsAny(msg, "crc", "latency", "non-200", "json", "response token", "response_token", "marked as invalid", "marked invalid"):
@@ -92,16 +121,36 @@ func webhookURLReason(msg string) error {
 	return nil
 }
 
+// tooManyResourcesReason returns the limit that code 214's "Too many
+// resources already created." reports for an operation of kind op.
+func tooManyResourcesReason(op operationKind) error {
+	switch op {
+	case subscriptionOperation:
+		return ErrSubscriptionLimitExceeded
+	case replayOperation:
+		return nil
+	}
+	return ErrWebhookLimitExceeded
+}
+
 // alreadyExistsReason sorts code 355 into a replay job that is already
 // running (409, "A replay job is already in progress for this webhook.")
-// and a subscription that already exists. The message decides when it
-// names either; otherwise the status does.
-func alreadyExistsReason(msg string, status int) error {
+// and a subscription that already exists. A replay or subscription call
+// decides by itself. For another operation the message decides when it
+// names either. Otherwise a webhook call selects no sentinel, and for
+// other calls the status decides.
+func alreadyExistsReason(msg string, status int, op operationKind) error {
 	switch {
+	case op == replayOperation:
+		return ErrReplayConflict
+	case op == subscriptionOperation:
+		return ErrDuplicateSubscription
 	case strings.Contains(msg, "replay"):
 		return ErrReplayConflict
 	case strings.Contains(msg, "subscription"):
 		return ErrDuplicateSubscription
+	case op == webhookOperation:
+		return nil
 	case status == http.StatusConflict:
 		return ErrReplayConflict
 	}

@@ -64,8 +64,15 @@ func subscriptionsPath(webhookID string, rest ...string) string {
 // Enterprise and GET /1.1/account_activity/all/:env_name/subscriptions.json
 // on Premium. The v1.1 generations respond 204 for a subscribed user and
 // 404 with code 34 for one that is not, which returns false. A code 34
-// that names the webhook is an error matching ErrWebhookIDInvalid. Errors
-// are as for Subscribe.
+// that names the webhook is an error matching ErrWebhookIDInvalid. A 404
+// without code 34, such as the page of a server that is not X, is an
+// error. Errors are as for Subscribe.
+//
+// NOTE: on v1.1, the "not subscribed" response is 404 with code 34 and
+// "Sorry, that page does not exist.", which is also X's response to a path
+// it does not serve. No message of its own for it is known, so a base URL
+// (WithBaseURL) with a wrong path prefix reads as "not subscribed" here,
+// while the Client's other calls fail.
 func (c *Client) Subscribed(ctx context.Context, webhookID string) (bool, error) {
 	if err := checkID("webhook id", webhookID); err != nil {
 		return false, err

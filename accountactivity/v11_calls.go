@@ -88,6 +88,10 @@ func (c *Client) subscribeV11(ctx context.Context, webhookID string) error {
 // subscribedV11 returns true for X's 204 and false for a 404 with code 34
 // that names no webhook. A 404 whose code 34 names the webhook is an error
 // matching ErrWebhookIDInvalid.
+//
+// NOTE: a user without a subscription and a path X does not serve both
+// get code 34 with "Sorry, that page does not exist.", so a wrong base URL
+// returns false here. Only the unknown webhook has a message of its own.
 func (c *Client) subscribedV11(ctx context.Context, webhookID string) (bool, error) {
 	_, err := c.sendV11(ctx, opSubscribed, webhookID, "", nil, nil)
 	if err == nil {

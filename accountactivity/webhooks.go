@@ -85,10 +85,13 @@ func (c *Client) checkWebhookURL(rawURL string) error {
 // EnsureWebhook makes sure a valid webhook for url exists and returns it.
 // It reuses a webhook registered for exactly this URL, asks X to check it
 // again when X marks it invalid, and creates it when none exists. It never
-// deletes or changes another webhook, so it is safe to call repeatedly and
-// from several processes: a second call changes nothing. A re-check that X
-// only reports as attempted returns the webhook with Valid unchanged. It
-// works on every generation, with the credentials of the three calls.
+// deletes or changes another webhook, so a second call changes nothing. It
+// is safe to call from several processes at once. When two of them create
+// the webhook at the same time, X rejects the later create. That call then
+// lists the webhooks again and returns the one the other process created.
+// A re-check that X only reports as attempted returns the webhook with
+// Valid unchanged. It works on every generation, with the credentials of
+// the three calls.
 //
 // Errors are as for Webhooks, ValidateWebhook and CreateWebhook; a failed
 // CRC check matches ErrCRCValidationFailed.
@@ -96,25 +99,60 @@ func (c *Client) EnsureWebhook(ctx context.Context, url string) (Webhook, error)
 	if err := c.checkWebhookURL(url); err != nil {
 		return Webhook{}, err
 	}
+	w, found, err := c.reuseWebhook(ctx, url)
+	if err != nil || found {
+		return w, err
+	}
+	created, createErr := c.CreateWebhook(ctx, url)
+	if createErr == nil || !c.mayBeDuplicate(createErr) {
+		return created, createErr
+	}
+	w, found, err = c.reuseWebhook(ctx, url)
+	switch {
+	case err != nil:
+		return Webhook{}, err
+	case !found:
+		return Webhook{}, createErr
+	}
+	return w, nil
+}
+
+// reuseWebhook lists the webhooks and returns the one registered for
+// exactly url, after asking X to check it again when X marks it invalid.
+// It reports whether there is one.
+func (c *Client) reuseWebhook(ctx context.Context, url string) (Webhook, bool, error) {
 	hooks, err := c.Webhooks(ctx)
 	if err != nil {
-		return Webhook{}, err
+		return Webhook{}, false, err
 	}
 	for _, w := range hooks {
 		if w.URL != url {
 			continue
 		}
 		if w.Valid {
-			return w, nil
+			return w, true, nil
 		}
 		v, err := c.ValidateWebhook(ctx, w.ID)
 		if err != nil {
-			return Webhook{}, err
+			return Webhook{}, false, err
 		}
 		w.Valid = v.Valid
-		return w, nil
+		return w, true, nil
 	}
-	return c.CreateWebhook(ctx, url)
+	return Webhook{}, false, nil
+}
+
+// mayBeDuplicate reports whether err, the failure of CreateWebhook, may
+// mean that the URL was registered since EnsureWebhook listed the
+// webhooks. V2 names the duplicate (ErrDuplicateURL). The v1.1 generations
+// document no error for it, so their code 214 may report it as a URL that
+// does not meet the requirements, or as too many resources because a
+// Premium environment contains one webhook.
+func (c *Client) mayBeDuplicate(err error) bool {
+	if errors.Is(err, ErrDuplicateURL) || errors.Is(err, ErrWebhookLimitExceeded) {
+		return true
+	}
+	return c.gen != V2 && errors.Is(err, ErrURLValidationFailed)
 }
 
 // CreateWebhook registers url as a webhook. X sends a CRC check to the URL
