@@ -51,7 +51,8 @@ type checkReport struct {
 	// OK is true when no finding is a failure.
 	OK bool `json:"ok"`
 	// StatusCode and ContentType describe the response to the CRC request,
-	// and are absent when none arrived.
+	// and are absent when none arrived. ContentType is cut as
+	// truncateUntrusted cuts it.
 	StatusCode  int    `json:"statusCode,omitempty"`
 	ContentType string `json:"contentType,omitempty"`
 	// LatencyMS is the time from sending the CRC request to reading the
@@ -151,7 +152,7 @@ func (e env) runCRCCheck(ctx context.Context, raw string, target *url.URL, secre
 	ms := latency.Milliseconds()
 	report.LatencyMS = &ms
 	report.StatusCode = resp.status
-	report.ContentType = resp.header.Get("Content-Type")
+	report.ContentType = truncateUntrusted(resp.header.Get("Content-Type"))
 	first := diagnoseResponse(resp, target, secret, token, e.secretLookalikes(secret))
 	for _, f := range first.findings {
 		report.add(f)

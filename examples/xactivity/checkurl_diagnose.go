@@ -20,7 +20,26 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 )
+
+// maxQuotedBytes bounds a value from the endpoint, such as a header or a
+// JSON member name, that a finding quotes, so that a broken or hostile
+// endpoint cannot flood the report.
+const maxQuotedBytes = 100
+
+// truncateUntrusted returns s cut to at most maxQuotedBytes at a UTF-8
+// boundary, followed by "..." when it was cut.
+func truncateUntrusted(s string) string {
+	if len(s) <= maxQuotedBytes {
+		return s
+	}
+	cut := maxQuotedBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
 
 // fixTLS is the fix of every TLS failure.
 const fixTLS = "serve a certificate for this host name from a public certificate authority (such as Let's Encrypt) with its full chain, over TLS 1.2 or later; X marks a webhook invalid at once after a TLS error"
@@ -165,8 +184,9 @@ func diagnoseStatus(resp *crcResponse, target *url.URL) (finding, bool) {
 		msg := fmt.Sprintf("the URL redirects with %s and no Location header; X does not follow redirects and marks the webhook invalid", status)
 		fix := "serve the CRC at this URL directly"
 		if loc, err := target.Parse(location); location != "" && err == nil {
-			msg = fmt.Sprintf("the URL redirects with %s to %s; X does not follow redirects and marks the webhook invalid", status, loc.Redacted())
-			fix = fmt.Sprintf("register %s instead, or serve the CRC at this URL without a redirect (an http to https redirect or a trailing-slash redirect are common causes)", loc.Redacted())
+			shown := truncateUntrusted(loc.Redacted())
+			msg = fmt.Sprintf("the URL redirects with %s to %s; X does not follow redirects and marks the webhook invalid", status, shown)
+			fix = fmt.Sprintf("register %s instead, or serve the CRC at this URL without a redirect (an http to https redirect or a trailing-slash redirect are common causes)", shown)
 		}
 		return finding{Check: "redirect", Severity: severityFailure, Message: msg, Fix: fix}, true
 	case resp.status == http.StatusNotFound:
@@ -206,7 +226,7 @@ func diagnoseContentType(contentType string) (finding, bool) {
 	if err == nil && mediaType == "application/json" {
 		return finding{}, false
 	}
-	msg := fmt.Sprintf("the response's Content-Type is %q; X requires application/json", contentType)
+	msg := fmt.Sprintf("the response's Content-Type is %q; X requires application/json", truncateUntrusted(contentType))
 	if contentType == "" {
 		msg = "the response has no Content-Type; X requires application/json"
 	}
@@ -251,7 +271,7 @@ func responseTokenOf(resp *crcResponse, secret, token string) (string, finding, 
 		msg := "the JSON object has no response_token member"
 		for name := range object {
 			if strings.ReplaceAll(strings.ToLower(name), "_", "") == "responsetoken" {
-				msg = fmt.Sprintf("the JSON object names the member %q; X reads exactly response_token", name)
+				msg = fmt.Sprintf("the JSON object names the member %q; X reads exactly response_token", truncateUntrusted(name))
 			}
 		}
 		return "", finding{

@@ -25,6 +25,11 @@ type credentials struct {
 	app  bool // the app's bearer token, for app-only calls
 	user bool // an OAuth 1.0a user context, for subscribing that user
 
+	// webhookChange marks the calls that create, validate or delete a
+	// webhook. They are app-only on v2, but on v1.1 they run in the app
+	// owner's user context and need no bearer token.
+	webhookChange bool
+
 	// token and tokenSecret replace TWITTER__ACCESS_TOKEN and
 	// TWITTER__ACCESS_TOKEN_SECRET when not empty.
 	token, tokenSecret string
@@ -38,7 +43,8 @@ type credentials struct {
 // endpoints from the environment variables that mktx-service reads.
 // App-only calls use TWITTER__BEARER_TOKEN. User-context calls use
 // TWITTER__API_KEY, TWITTER__API_KEY_SECRET, TWITTER__ACCESS_TOKEN and
-// TWITTER__ACCESS_TOKEN_SECRET. TWITTER__API_BASE_URL defaults to
+// TWITTER__ACCESS_TOKEN_SECRET, which for a webhook change on v1.1 must be
+// the app owner's. TWITTER__API_BASE_URL defaults to
 // accountactivity.DefaultBaseURL, and TWITTER__API_VERSION (2,
 // 1.1-enterprise or 1.1-premium with TWITTER__ENV_NAME) selects the
 // generation. It returns one error that names every
@@ -50,9 +56,14 @@ func (e env) managementClient(ctx context.Context, need credentials) (*accountac
 	token := orDefault(need.token, e.getenv("TWITTER__ACCESS_TOKEN"))
 	tokenSecret := orDefault(need.tokenSecret, e.getenv("TWITTER__ACCESS_TOKEN_SECRET"))
 
-	gen, err := accountactivity.ParseGeneration(orDefault(e.getenv("TWITTER__API_VERSION"), "2"))
+	version := orDefault(e.getenv("TWITTER__API_VERSION"), "2")
+	gen, err := accountactivity.ParseGeneration(version)
 	if err != nil {
 		return nil, fmt.Errorf("TWITTER__API_VERSION: %w", err)
+	}
+	ownerContext := need.webhookChange && gen != accountactivity.V2
+	if ownerContext {
+		need.app, need.user = false, true
 	}
 	// v1.1 registers, re-validates and deletes webhooks in the app owner's
 	// context, so the user client is built whenever its credentials are
@@ -81,7 +92,10 @@ func (e env) managementClient(ctx context.Context, need credentials) (*accountac
 	}
 	if len(missing) > 0 {
 		msg := fmt.Sprintf("missing environment variables: %s (the variables mktx-service reads)", strings.Join(missing, ", "))
-		if need.user {
+		switch {
+		case ownerContext:
+			msg += "; on TWITTER__API_VERSION=" + version + " the access token must be the app owner's, which creates, validates and deletes webhooks"
+		case need.user:
 			msg += "; --token and --token-secret may replace the access token variables"
 		}
 		return nil, errors.New(msg)

@@ -7,7 +7,8 @@
 //	xactivity sign [--secret S] FILE               print the signature header value for FILE
 //	xactivity send [--url URL] [--secret S] FILE...
 //	                                               post files as signed deliveries
-//	xactivity fake-x [--addr ADDR]                 run the fake X API with demo credentials
+//	xactivity fake-x [--addr ADDR] [--allow-remote]
+//	                                               run the fake X API with demo credentials
 //	xactivity check-url [--secret S] [--timeout D] URL
 //	                                               run X's CRC check against URL and diagnose it
 //	xactivity webhooks create [--insecure-url] URL register URL as the app's webhook
@@ -30,9 +31,18 @@
 // the variables that mktx-service reads. App-only calls use
 // TWITTER__BEARER_TOKEN. Subscribing a user uses TWITTER__API_KEY,
 // TWITTER__API_KEY_SECRET, TWITTER__ACCESS_TOKEN and
-// TWITTER__ACCESS_TOKEN_SECRET. TWITTER__API_BASE_URL defaults to
+// TWITTER__ACCESS_TOKEN_SECRET. TWITTER__API_VERSION selects the API
+// generation: 2 (the default), 1.1-enterprise or 1.1-premium with
+// TWITTER__ENV_NAME. On v1.1, webhooks create, validate and delete run in
+// the app owner's user context: they need the app owner's
+// TWITTER__ACCESS_TOKEN and TWITTER__ACCESS_TOKEN_SECRET with the consumer
+// key and secret, and no bearer token. TWITTER__API_BASE_URL defaults to
 // https://api.x.com. Without --webhook the commands act on the app's only
 // webhook.
+//
+// replay takes a window of whole minutes. On v2, X replays the last 24
+// hours and includes the minute of --to. On 1.1-enterprise, X replays the
+// last 5 days and excludes the minute of --to. 1.1-premium has no replay.
 //
 // These commands and check-url print text, or with --json one JSON
 // document. With --json, a failure without a result prints
@@ -71,7 +81,10 @@ commands:
   crc [--secret S] TOKEN                 print the CRC response_token for TOKEN
   sign [--secret S] FILE                 print the x-twitter-webhooks-signature value for FILE ("-" for stdin)
   send [--url URL] [--secret S] FILE...  post each FILE as a signed webhook delivery
-  fake-x [--addr ADDR]                   run the fake X API with a demo app and user
+  fake-x [--addr ADDR] [--allow-remote]  run the fake X API with a demo app and user, on a
+                                         loopback address unless --allow-remote is given:
+                                         its demo credentials are public, and it sends requests
+                                         to any URL a caller registers
   check-url [--secret S] [--timeout D] URL
                                          run X's CRC check against URL before registering it,
                                          and diagnose every problem found
@@ -86,7 +99,7 @@ commands:
   subscriptions remove [--webhook ID] USER_ID
                                          remove the subscription of USER_ID
   replay [--webhook ID] --from T --to T  ask X to deliver the events from T to T again;
-                                         T is UTC yyyymmddhhmm or RFC 3339, within the last 24 hours
+                                         T is UTC yyyymmddhhmm or RFC 3339
 
 The consumer secret defaults to $TWITTER__API_KEY_SECRET.
 The webhook, subscription and replay commands read $TWITTER__BEARER_TOKEN (app-only calls),
@@ -94,6 +107,16 @@ $TWITTER__API_KEY, $TWITTER__API_KEY_SECRET, $TWITTER__ACCESS_TOKEN and
 $TWITTER__ACCESS_TOKEN_SECRET (subscribing a user) and $TWITTER__API_BASE_URL
 (default https://api.x.com). Without --webhook they use the app's only webhook.
 They and check-url take --json to print one JSON document.
+
+$TWITTER__API_VERSION selects the API generation: 2 (default), 1.1-enterprise, or
+1.1-premium with $TWITTER__ENV_NAME. On v1.1, webhooks create, validate and delete
+run in the app owner's user context: they need the app owner's $TWITTER__ACCESS_TOKEN
+and $TWITTER__ACCESS_TOKEN_SECRET with $TWITTER__API_KEY and $TWITTER__API_KEY_SECRET,
+and no bearer token.
+
+replay windows are whole minutes: on v2, X replays the last 24 hours and includes
+the minute of --to; on 1.1-enterprise, the last 5 days, excluding the minute of --to.
+1.1-premium has no replay.
 `
 
 // env is the process environment and standard streams of one run.

@@ -234,3 +234,51 @@ func TestFakeXCommandServesDemoUser(t *testing.T) {
 		t.Errorf("fake-x returned %v after cancellation", err)
 	}
 }
+
+func TestCheckLoopbackAddr(t *testing.T) {
+	tests := []struct {
+		addr string
+		ok   bool
+	}{
+		{"127.0.0.1:8089", true},
+		{"127.0.0.2:0", true},
+		{"[::1]:0", true},
+		{"localhost:8089", true},
+		{"0.0.0.0:8089", false},
+		{"[::]:8089", false},
+		{":8089", false},
+		{"192.168.1.10:8089", false},
+		{"example.com:8089", false},
+		{"127.0.0.1", false}, // no port
+	}
+	for _, tt := range tests {
+		err := checkLoopbackAddr(tt.addr)
+		if tt.ok && err != nil {
+			t.Errorf("checkLoopbackAddr(%q) = %v, want nil", tt.addr, err)
+		}
+		if !tt.ok && err == nil {
+			t.Errorf("checkLoopbackAddr(%q) = nil, want an error", tt.addr)
+		}
+	}
+}
+
+// TestFakeXCommandRefusesRemoteAddr checks that fake-x does not listen on
+// a non-loopback address without --allow-remote, and that the error gives
+// the reason.
+func TestFakeXCommandRefusesRemoteAddr(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", ":0"} {
+		var stdout strings.Builder
+		err := run(context.Background(), []string{"fake-x", "--addr", addr}, func(string) string { return "" }, nil, &stdout, io.Discard)
+		if err == nil {
+			t.Fatalf("fake-x --addr %s ran, want an error", addr)
+		}
+		for _, want := range []string{"not a loopback address", "--allow-remote", "demo credentials"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("fake-x --addr %s: error %q lacks %q", addr, err, want)
+			}
+		}
+		if stdout.Len() != 0 {
+			t.Errorf("fake-x --addr %s printed %q, want nothing", addr, stdout.String())
+		}
+	}
+}

@@ -706,3 +706,117 @@ func TestWebhooksCommandsLegacyGenerations(t *testing.T) {
 		})
 	}
 }
+
+// TestWebhookChangesLegacyNeedNoBearer checks that on v1.1 the commands
+// that create, validate and delete a webhook run with the app owner's
+// access token alone, and that without it they name the owner's variables
+// before sending anything.
+func TestWebhookChangesLegacyNeedNoBearer(t *testing.T) {
+	for _, version := range []string{"1.1-enterprise", "1.1-premium"} {
+		t.Run(version, func(t *testing.T) {
+			x := startFakeX(t)
+			x.env["TWITTER__API_VERSION"] = version
+			if version == "1.1-premium" {
+				x.env["TWITTER__ENV_NAME"] = "prod"
+				if err := x.fake.AddEnvironment(x.app.ID, "prod"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ownerOnly := map[string]string{}
+			for k, v := range x.env {
+				ownerOnly[k] = v
+			}
+			delete(ownerOnly, "TWITTER__BEARER_TOKEN")
+			ep := startWebhook(t, x.app.ConsumerSecret)
+
+			var hook webhookView
+			decodeJSON(t, mustRun(t, ownerOnly, "webhooks", "create", "--insecure-url", "--json", ep.url("/hook")), &hook)
+			if hook.ID == "" || !hook.Valid {
+				t.Fatalf("created webhook = %+v, want a valid one", hook)
+			}
+			mustRun(t, ownerOnly, "webhooks", "validate", hook.ID)
+
+			r := runVars(t, ownerOnly, "webhooks", "list")
+			if r.err == nil || !strings.Contains(r.err.Error(), "missing environment variables: TWITTER__BEARER_TOKEN") {
+				t.Errorf("list without the bearer token: err = %v, want one naming TWITTER__BEARER_TOKEN", r.err)
+			}
+
+			noOwner := map[string]string{}
+			for k, v := range ownerOnly {
+				noOwner[k] = v
+			}
+			delete(noOwner, "TWITTER__ACCESS_TOKEN_SECRET")
+			before := len(x.fake.Requests())
+			r = runVars(t, noOwner, "webhooks", "delete", hook.ID)
+			if r.err == nil {
+				t.Fatal("delete succeeded without the owner's token secret")
+			}
+			for _, want := range []string{"missing environment variables: TWITTER__ACCESS_TOKEN_SECRET (", "app owner's"} {
+				if !strings.Contains(r.err.Error(), want) {
+					t.Errorf("delete without the owner's token secret: err = %v, want one containing %q", r.err, want)
+				}
+			}
+			if len(x.fake.Requests()) != before {
+				t.Error("a request was sent without the owner's token secret")
+			}
+			assertNoSecrets(t, r, x.secrets()...)
+
+			mustRun(t, ownerOnly, "webhooks", "delete", hook.ID)
+			if hooks := x.fake.Webhooks(x.app.ID); len(hooks) != 0 {
+				t.Errorf("fake webhooks after delete = %+v, want none", hooks)
+			}
+			for _, req := range x.fake.Requests() {
+				if strings.HasPrefix(req.Header.Get("Authorization"), "Bearer ") {
+					t.Errorf("%s %s sent a bearer token", req.Method, req.Path)
+				}
+			}
+		})
+	}
+}
+
+// TestReplayCommandEnterpriseWindow checks that on 1.1-enterprise replay
+// accepts a window older than v2's 24 hours and within 5 days.
+func TestReplayCommandEnterpriseWindow(t *testing.T) {
+	x := startFakeX(t)
+	x.env["TWITTER__API_VERSION"] = "1.1-enterprise"
+	ep := startWebhook(t, x.app.ConsumerSecret)
+	mustRun(t, x.env, "webhooks", "create", "--insecure-url", ep.url("/hook"))
+	hookID := x.fake.Webhooks(x.app.ID)[0].ID
+	now := time.Now().UTC()
+
+	from, to := now.Add(-72*time.Hour).Format(replayTimeLayout), now.Add(-48*time.Hour).Format(replayTimeLayout)
+	text := mustRun(t, x.env, "replay", "--webhook", hookID, "--from", from, "--to", to)
+	if !strings.Contains(text, "Replay job ") {
+		t.Errorf("replay output = %q, want an accepted job", text)
+	}
+	x.fake.WaitReplays()
+
+	before := len(x.fake.Requests())
+	r := runVars(t, x.env, "replay", "--webhook", hookID, "--from", now.Add(-6*24*time.Hour).Format(replayTimeLayout), "--to", to)
+	if !errors.Is(r.err, accountactivity.ErrInvalid) {
+		t.Errorf("replay older than 5 days: err = %v, want ErrInvalid", r.err)
+	}
+	if len(x.fake.Requests()) != before {
+		t.Error("a request was sent for a window older than 5 days")
+	}
+}
+
+// TestUsageStatesGenerationRules checks that the usage text states the
+// rules that differ between the API generations.
+func TestUsageStatesGenerationRules(t *testing.T) {
+	r := runVars(t, nil, "help")
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	for _, want := range []string{
+		"the last 24 hours and includes\nthe minute of --to",
+		"the last 5 days, excluding the minute of --to",
+		"1.1-premium has no replay",
+		"webhooks create, validate and delete\nrun in the app owner's user context",
+		"and no bearer token",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("usage lacks %q", want)
+		}
+	}
+}

@@ -41,8 +41,8 @@ func (e env) replay(ctx context.Context, args []string) error {
 	const name = "replay"
 	fs, out := e.newCommand(name)
 	webhookID := webhookFlag(fs)
-	fromFlag := fs.String("from", "", "start `time`, inclusive: UTC yyyymmddhhmm or RFC 3339, within the last 24 hours")
-	toFlag := fs.String("to", "", "end `time`, inclusive: UTC yyyymmddhhmm or RFC 3339, in a later minute than --from")
+	fromFlag := fs.String("from", "", "start `time`, inclusive: UTC yyyymmddhhmm or RFC 3339, within the last 24 hours on v2 and 5 days on 1.1-enterprise")
+	toFlag := fs.String("to", "", "end `time`: UTC yyyymmddhhmm or RFC 3339, in a later minute than --from; X includes its minute on v2 and excludes it on 1.1-enterprise")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return out.fail(err)

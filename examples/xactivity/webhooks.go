@@ -56,7 +56,7 @@ func (e env) webhooksCreate(ctx context.Context, args []string) error {
 	if len(rest) != 1 {
 		return out.fail(errors.New("webhooks create: give exactly one URL"))
 	}
-	client, err := e.managementClient(ctx, credentials{app: true, insecureURLs: *insecure})
+	client, err := e.managementClient(ctx, credentials{app: true, webhookChange: true, insecureURLs: *insecure})
 	if err != nil {
 		return out.fail(fmt.Errorf("%s: %w", name, err))
 	}
@@ -118,7 +118,7 @@ func (e env) webhooksValidate(ctx context.Context, args []string) error {
 	if len(rest) != 1 {
 		return out.fail(fmt.Errorf("%s: give exactly one webhook ID", name))
 	}
-	client, err := e.managementClient(ctx, credentials{app: true})
+	client, err := e.managementClient(ctx, credentials{app: true, webhookChange: true})
 	if err != nil {
 		return out.fail(fmt.Errorf("%s: %w", name, err))
 	}
@@ -158,7 +158,7 @@ func (e env) webhooksDelete(ctx context.Context, args []string) error {
 	if len(rest) != 1 {
 		return out.fail(fmt.Errorf("%s: give exactly one webhook ID", name))
 	}
-	client, err := e.managementClient(ctx, credentials{app: true})
+	client, err := e.managementClient(ctx, credentials{app: true, webhookChange: true})
 	if err != nil {
 		return out.fail(fmt.Errorf("%s: %w", name, err))
 	}
