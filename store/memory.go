@@ -42,6 +42,8 @@ type Memory struct {
 	eventByKey map[string]*memEvent
 
 	oauthRequests map[string]OAuthRequest // by request token
+
+	sends map[string][]int64 // recorded send times per quota key, Unix ms, ascending
 }
 
 // memConversation is a conversation and the X event id of its last message,
@@ -91,6 +93,7 @@ func NewMemory() *Memory {
 		deliveries:    make(map[int64]memDelivery),
 		eventByKey:    make(map[string]*memEvent),
 		oauthRequests: make(map[string]OAuthRequest),
+		sends:         make(map[string][]int64),
 	}
 }
 

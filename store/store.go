@@ -395,6 +395,7 @@ type Store interface {
 	Inbox
 	Outbox
 	OAuthRequests
+	SendQuotas
 	// Ping reports whether the backing database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources. It waits for Enqueue calls in

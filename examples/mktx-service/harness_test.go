@@ -28,7 +28,8 @@ const (
 )
 
 // harness is one service under test: an in-process server over a SQLite
-// file, a fake X API, and an HTTP client for the service's routes.
+// file or a PostgreSQL schema, a fake X API, and an HTTP client for the
+// service's routes.
 type harness struct {
 	t      testing.TB
 	srv    *server
@@ -37,7 +38,7 @@ type harness struct {
 	app    xtest.App
 	user   xtest.User // the demo merchant account, @shop_demo
 	secret string     // the app's consumer secret, which signs deliveries
-	dbPath string
+	dbURL  string     // MKTX__DATABASE_URL of the service
 	logs   *syncBuffer
 	clock  *testClock
 }
@@ -81,13 +82,19 @@ func (c *testClock) advance(d time.Duration) {
 }
 
 // newHarness starts a service whose consumer secret is the one that signed
-// the sample deliveries, so they verify unchanged.
+// the sample deliveries, so they verify unchanged. The service stores into
+// a SQLite file in a temporary folder, or into a new PostgreSQL schema when
+// the test runs under TestPostgres (see postgresDatabaseURL).
 func newHarness(t testing.TB) *harness {
 	t.Helper()
-	return newHarnessAt(t, filepath.Join(t.TempDir(), "mktx.db"))
+	if dbURL, ok := postgresDatabaseURL(t); ok {
+		return newHarnessOn(t, dbURL)
+	}
+	return newHarnessOn(t, "sqlite:"+filepath.Join(t.TempDir(), "mktx.db"))
 }
 
-func newHarnessAt(t testing.TB, dbPath string) *harness {
+// newHarnessOn starts a service on the database that dbURL names.
+func newHarnessOn(t testing.TB, dbURL string) *harness {
 	t.Helper()
 	secret := fixtures.LoadVectors(t).DeliveriesSecret
 	clock := &testClock{}
@@ -104,7 +111,7 @@ func newHarnessAt(t testing.TB, dbPath string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, fake: fake, app: app, user: user, secret: secret, dbPath: dbPath, logs: &syncBuffer{}, clock: clock}
+	h := &harness{t: t, fake: fake, app: app, user: user, secret: secret, dbURL: dbURL, logs: &syncBuffer{}, clock: clock}
 	h.start()
 	return h
 }
@@ -120,7 +127,7 @@ func (h *harness) start() {
 	cfg.Twitter.APIBaseURL = setting(h.fake.URL())
 	cfg.Mktx.JWTSecret = testJWTSecret
 	cfg.Mktx.EncryptionKey = testEncryptionKey
-	cfg.Mktx.DatabaseURL = setting("sqlite:" + h.dbPath)
+	cfg.Mktx.DatabaseURL = setting(h.dbURL)
 	cfg.Mktx.WebhookEventsPerMinute = "0"
 	settings, err := cfg.Settings()
 	if err != nil {

@@ -16,7 +16,8 @@ import (
 	"github.com/goodgo/xactivity/store/sqlstore"
 	"github.com/goodgo/xactivity/webhook"
 
-	_ "modernc.org/sqlite" // the embedded SQLite driver behind sqlite: URLs
+	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver behind postgres:// URLs
+	_ "modernc.org/sqlite"             // the embedded SQLite driver behind sqlite: URLs
 )
 
 // maxInFlightDeliveries bounds the deliveries read and stored at once, and
@@ -41,12 +42,30 @@ type server struct {
 	now      func() time.Time
 }
 
-// openStore opens the database that databaseURL names and applies the
-// migrations. Closing the returned store closes the database too.
+// PostgreSQL connection pool settings of the service. The pool serves the
+// inbox and outbox workers, the group commit of webhook deliveries and the
+// API's requests; each transaction holds one connection. Connections are
+// recycled after connMaxLifetime, so that a server restarted or failed over
+// behind the same address is reached again, and idle ones are closed after
+// connMaxIdleTime.
+const (
+	postgresMaxOpenConns    = 16
+	postgresMaxIdleConns    = 16
+	postgresConnMaxIdleTime = 5 * time.Minute
+	postgresConnMaxLifetime = 30 * time.Minute
+)
+
+// openStore opens the database that databaseURL names, sqlite:PATH or a
+// postgres:// or postgresql:// URL, and applies the migrations. Closing
+// the returned store closes the database too. Errors never contain the
+// URL, which may hold a password.
 func openStore(ctx context.Context, databaseURL string, opts ...sqlstore.Option) (store.Store, error) {
+	if isPostgresURL(databaseURL) {
+		return openPostgres(ctx, databaseURL, opts...)
+	}
 	path, ok := strings.CutPrefix(databaseURL, "sqlite:")
 	if !ok || path == "" {
-		return nil, fmt.Errorf("unsupported MKTX__DATABASE_URL; use sqlite:PATH")
+		return nil, fmt.Errorf("unsupported MKTX__DATABASE_URL; use sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
 	}
 	db, err := sql.Open("sqlite", sqlstore.SQLiteDSNFull(path))
 	if err != nil {
@@ -56,6 +75,30 @@ func openStore(ctx context.Context, databaseURL string, opts ...sqlstore.Option)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open SQLite database %s: %w", path, err)
+	}
+	return &ownedStore{Store: st, db: db}, nil
+}
+
+// isPostgresURL reports whether databaseURL selects PostgreSQL.
+func isPostgresURL(databaseURL string) bool {
+	return strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://")
+}
+
+// openPostgres opens a pool of connections to the PostgreSQL database at
+// databaseURL through the pgx driver and applies the migrations.
+func openPostgres(ctx context.Context, databaseURL string, opts ...sqlstore.Option) (store.Store, error) {
+	db, err := sql.Open("pgx", databaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("open PostgreSQL database: %w", err)
+	}
+	db.SetMaxOpenConns(postgresMaxOpenConns)
+	db.SetMaxIdleConns(postgresMaxIdleConns)
+	db.SetConnMaxIdleTime(postgresConnMaxIdleTime)
+	db.SetConnMaxLifetime(postgresConnMaxLifetime)
+	st, err := sqlstore.Open(ctx, db, append([]sqlstore.Option{sqlstore.WithDialect(sqlstore.PostgreSQL)}, opts...)...)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open PostgreSQL database: %w", err)
 	}
 	return &ownedStore{Store: st, db: db}, nil
 }

@@ -49,19 +49,23 @@ func (s *Store) connectAccount(ctx context.Context, tx *sql.Tx, a store.Account)
 	now := s.nowMillis()
 	var id int64
 	var merchantID string
-	err := tx.QueryRowContext(ctx, s.q("SELECT id, merchant_id FROM accounts WHERE x_user_id = ?"), a.XUserID).
-		Scan(&id, &merchantID)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		// NOTE: a concurrent first connect of the same X user fails on the
-		// unique x_user_id with a database error; SQLite cannot get there
-		// because the store serializes its write transactions.
+	selectUser := s.q("SELECT id, merchant_id FROM accounts WHERE x_user_id = ? " + s.dialect.accountLock)
+	err := tx.QueryRowContext(ctx, selectUser, a.XUserID).Scan(&id, &merchantID)
+	if errors.Is(err, sql.ErrNoRows) {
+		// ON CONFLICT DO NOTHING inserts no row when a concurrent
+		// transaction connected the same X user since the SELECT; the
+		// second SELECT then reads that transaction's committed row.
 		row := tx.QueryRowContext(ctx, s.q(`INSERT INTO accounts
 			(merchant_id, x_user_id, username, status, credentials, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING `+accountColumns),
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (x_user_id) DO NOTHING RETURNING `+accountColumns),
 			a.MerchantID, a.XUserID, a.Username, store.AccountActive, nonEmpty(a.Credentials), now, now)
 		acct, err := scanAccount(row)
-		return acct, true, err
+		if !errors.Is(err, store.ErrNotFound) {
+			return acct, true, err
+		}
+		err = tx.QueryRowContext(ctx, selectUser, a.XUserID).Scan(&id, &merchantID)
+	}
+	switch {
 	case err != nil:
 		return store.Account{}, false, err
 	case merchantID != a.MerchantID:
@@ -137,7 +141,11 @@ func (s *Store) DeleteAccount(ctx context.Context, merchantID, id string) error 
 		return store.ErrNotFound
 	}
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		if err := s.checkAccount(ctx, tx, merchantID, n); err != nil {
+		// The lock makes transactions that insert rows referring to the
+		// account wait until the deletion commits, and then find no account.
+		err := exists(tx.QueryRowContext(ctx,
+			s.q("SELECT 1 FROM accounts WHERE id = ? AND merchant_id = ? "+s.dialect.rowLock), n, merchantID))
+		if err != nil {
 			return err
 		}
 		for _, query := range []string{
@@ -166,6 +174,17 @@ type querier interface {
 func (s *Store) checkAccount(ctx context.Context, q querier, merchantID string, id int64) error {
 	return exists(q.QueryRowContext(ctx,
 		s.q("SELECT 1 FROM accounts WHERE id = ? AND merchant_id = ?"), id, merchantID))
+}
+
+// lockAccount locks the account's row until the transaction ends. Every
+// transaction that changes the account's conversations, messages or outbox
+// rows takes the lock first, so that on PostgreSQL such transactions of
+// one account run one at a time, each reading what the one before
+// committed. It returns store.ErrNotFound when the account does not exist.
+// On SQLite it only checks that the account exists, because the store runs
+// its write transactions one at a time there.
+func (s *Store) lockAccount(ctx context.Context, tx *sql.Tx, id int64) error {
+	return exists(tx.QueryRowContext(ctx, s.q("SELECT 1 FROM accounts WHERE id = ? "+s.dialect.accountLock), id))
 }
 
 // exists returns store.ErrNotFound when row is empty.

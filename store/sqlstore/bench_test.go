@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
@@ -27,7 +29,8 @@ func BenchmarkEnqueueParallel(b *testing.B) {
 	}
 	for _, mode := range modes {
 		b.Run("synchronous="+mode.name, func(b *testing.B) {
-			benchmarkEnqueue(b, mode.dsn(filepath.Join(b.TempDir(), "store.db")), 32)
+			db := openDB(b, mode.dsn(filepath.Join(b.TempDir(), "store.db")))
+			benchmarkEnqueue(b, openBenchStore(b, db), 32)
 		})
 	}
 }
@@ -35,19 +38,47 @@ func BenchmarkEnqueueParallel(b *testing.B) {
 // BenchmarkEnqueueSerial measures one caller at a time, so every delivery
 // is its own transaction.
 func BenchmarkEnqueueSerial(b *testing.B) {
-	benchmarkEnqueue(b, tempDSN(b), 0)
+	benchmarkEnqueue(b, openBenchStore(b, openDB(b, tempDSN(b))), 0)
+}
+
+// BenchmarkPostgresEnqueueParallel measures Enqueue throughput with many
+// concurrent callers on PostgreSQL, each run on a new schema: with group
+// commit (batches of up to 256 deliveries, the default) and without it
+// (WithMaxBatch(1), one transaction per delivery, still one at a time). It
+// is skipped unless XACTIVITY_TEST_POSTGRES_URL is set.
+func BenchmarkPostgresEnqueueParallel(b *testing.B) {
+	for _, batch := range []int{defaultMaxBatch, 1} {
+		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
+			db, _ := openPostgres(b)
+			benchmarkEnqueue(b, openBenchStore(b, db, WithMaxBatch(batch)), 32)
+		})
+	}
+}
+
+// BenchmarkPostgresEnqueueSerial measures one caller at a time on
+// PostgreSQL, so every delivery is its own transaction.
+func BenchmarkPostgresEnqueueSerial(b *testing.B) {
+	db, _ := openPostgres(b)
+	benchmarkEnqueue(b, openBenchStore(b, db), 0)
+}
+
+// openBenchStore opens a store over db and closes it when the benchmark
+// ends.
+func openBenchStore(b *testing.B, db *sql.DB, opts ...Option) *Store {
+	b.Helper()
+	s, err := Open(context.Background(), db, opts...)
+	if err != nil {
+		b.Fatalf("Open: %v", err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
 }
 
 // benchmarkEnqueue runs Enqueue from parallelism×GOMAXPROCS goroutines, or
 // from one when parallelism is 0, and reports deliveries/s. It then checks
 // that every delivery left one pending row.
-func benchmarkEnqueue(b *testing.B, dsn string, parallelism int) {
+func benchmarkEnqueue(b *testing.B, s *Store, parallelism int) {
 	ctx := context.Background()
-	s, err := Open(ctx, openDB(b, dsn))
-	if err != nil {
-		b.Fatalf("Open: %v", err)
-	}
-	b.Cleanup(func() { s.Close() })
 
 	body := fixtures.LoadDelivery(b, "dm_received.json").Body
 	var seq atomic.Int64

@@ -65,7 +65,9 @@ func (s *Store) ApplyContactChange(ctx context.Context, ch store.ContactChange) 
 	}
 	args = append(args, at)
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
-		err := exists(tx.QueryRowContext(ctx, s.q("SELECT 1 FROM accounts WHERE id = ?"), accountID))
+		// The key-share lock keeps the account from being deleted before
+		// the contact row that refers to it commits.
+		err := exists(tx.QueryRowContext(ctx, s.q("SELECT 1 FROM accounts WHERE id = ? "+s.dialect.keyShareLock), accountID))
 		if err != nil {
 			return err
 		}

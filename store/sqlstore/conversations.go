@@ -80,8 +80,10 @@ func (s *Store) RecordMessage(ctx context.Context, c store.Conversation, m store
 }
 
 func (s *Store) recordMessage(ctx context.Context, tx *sql.Tx, accountID int64, c store.Conversation, m store.Message) (store.Message, bool, error) {
+	// The account's row is locked as lockAccount locks it.
 	var merchantID string
-	err := tx.QueryRowContext(ctx, s.q("SELECT merchant_id FROM accounts WHERE id = ?"), accountID).Scan(&merchantID)
+	err := tx.QueryRowContext(ctx, s.q("SELECT merchant_id FROM accounts WHERE id = ? "+s.dialect.accountLock),
+		accountID).Scan(&merchantID)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && c.MerchantID != "" && c.MerchantID != merchantID) {
 		return store.Message{}, false, store.ErrNotFound
 	}

@@ -29,7 +29,7 @@ type migration struct {
 
 // loadMigrations returns the embedded migrations rendered for d, in version
 // order.
-func loadMigrations(d *dialect) ([]migration, error) {
+func loadMigrations(d *sqlDialect) ([]migration, error) {
 	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
 	if err != nil {
 		return nil, err
@@ -51,7 +51,7 @@ func loadMigrations(d *dialect) ([]migration, error) {
 	return list, nil
 }
 
-func loadMigration(d *dialect, name string) (migration, error) {
+func loadMigration(d *sqlDialect, name string) (migration, error) {
 	base := path.Base(name)
 	prefix, _, ok := strings.Cut(base, "_")
 	version, err := strconv.ParseInt(prefix, 10, 64)
@@ -83,12 +83,12 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 // transaction, and records them in schema_migrations. It fails when db has
 // a version that this package does not know, because a newer release
 // changed the schema.
-func migrate(ctx context.Context, db *sql.DB, d *dialect, nowMillis int64) error {
+func migrate(ctx context.Context, db *sql.DB, d *sqlDialect, nowMillis int64) error {
 	list, err := loadMigrations(d)
 	if err != nil {
 		return err
 	}
-	if _, err := db.ExecContext(ctx, createMigrationsTable); err != nil {
+	if err := createMigrations(ctx, db, d); err != nil {
 		return fmt.Errorf("sqlstore: create schema_migrations: %w", err)
 	}
 	var newest sql.NullInt64
@@ -106,10 +106,32 @@ func migrate(ctx context.Context, db *sql.DB, d *dialect, nowMillis int64) error
 	return nil
 }
 
+// createMigrations creates the schema_migrations table unless it exists,
+// under the migration lock. On PostgreSQL, two sessions that run CREATE
+// TABLE IF NOT EXISTS at the same time can both try to create the table,
+// and then one fails with a unique violation in the system catalog. The
+// lock makes them take turns.
+func createMigrations(ctx context.Context, db *sql.DB, d *sqlDialect) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() // a no-op after Commit
+	if d.migrationLock != "" {
+		if _, err := tx.ExecContext(ctx, d.migrationLock); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, createMigrationsTable); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // applyMigration runs m unless another process applied it first. Its row in
 // schema_migrations is inserted before the schema changes, so a process
 // that starts at the same time waits for this transaction and then skips m.
-func applyMigration(ctx context.Context, db *sql.DB, d *dialect, m migration, nowMillis int64) error {
+func applyMigration(ctx context.Context, db *sql.DB, d *sqlDialect, m migration, nowMillis int64) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

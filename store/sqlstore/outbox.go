@@ -125,8 +125,19 @@ const insertOutboxSQL = `INSERT INTO outbox
 
 func (s *Store) queueMessage(ctx context.Context, tx *sql.Tx, merchantID string, convID int64, m store.Message, replies string, availableAt int64) (store.Message, error) {
 	var accountID int64
+	err := tx.QueryRowContext(ctx, s.q("SELECT account_id FROM conversations WHERE id = ? AND merchant_id = ?"),
+		convID, merchantID).Scan(&accountID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Message{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Message{}, err
+	}
+	if err := s.lockAccount(ctx, tx, accountID); err != nil {
+		return store.Message{}, err
+	}
 	var participantID, xUserID string
-	err := tx.QueryRowContext(ctx, s.q(`SELECT c.account_id, c.participant_id, a.x_user_id
+	err = tx.QueryRowContext(ctx, s.q(`SELECT c.account_id, c.participant_id, a.x_user_id
 		FROM conversations c JOIN accounts a ON a.id = c.account_id
 		WHERE c.id = ? AND c.merchant_id = ?`), convID, merchantID).Scan(&accountID, &participantID, &xUserID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -172,18 +183,19 @@ const claimOutboxSQL = `UPDATE outbox
 		ORDER BY available_at, id LIMIT ? %s)
 	RETURNING ` + outboxItemColumns
 
-// Statements that settle, as unknown, the sending rows whose lease ended
-// at or before a time, and the messages of those rows that are still
-// queued. The messages go first, while their rows are still sending. The
-// rows keep lease_owner and attempts, so the late MarkSent of the expired
-// claim still matches them.
-const (
-	expireMessagesSQL = `UPDATE messages SET status = 'unknown', status_reason = ?
-	WHERE status = 'queued' AND id IN (
-		SELECT message_id FROM outbox WHERE status = 'sending' AND lease_until <= ?)`
-	expireRowsSQL = `UPDATE outbox SET status = 'unknown', last_reason = ?, updated_at = ?
-	WHERE status = 'sending' AND lease_until <= ?`
-)
+// expireRowsSQL settles, as unknown, the sending rows whose lease ended at
+// or before a time, and returns their messages. The rows keep lease_owner
+// and attempts, so the late MarkSent of the expired claim still matches
+// them. The rows are changed before their messages, in the order in which
+// the settling calls lock them, so that the two do not deadlock.
+const expireRowsSQL = `UPDATE outbox SET status = 'unknown', last_reason = ?, updated_at = ?
+	WHERE status = 'sending' AND lease_until <= ?
+	RETURNING message_id`
+
+// expireMessageSQL gives an expired row's message status unknown while it
+// is still queued.
+const expireMessageSQL = `UPDATE messages SET status = 'unknown', status_reason = ?
+	WHERE id = ? AND status = 'queued'`
 
 // ClaimOutbox settles expired leases, then leases pending rows whose time
 // has come; see store.Outbox.
@@ -194,10 +206,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, limit int, lease 
 	var rows []claimedRow
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		now := s.nowMillis()
-		if _, err := tx.ExecContext(ctx, s.q(expireMessagesSQL), store.LeaseExpiredReason, now); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, s.q(expireRowsSQL), store.LeaseExpiredReason, now, now); err != nil {
+		if err := s.expireLeases(ctx, tx, now); err != nil {
 			return err
 		}
 		var err error
@@ -216,6 +225,26 @@ func (s *Store) ClaimOutbox(ctx context.Context, owner string, limit int, lease 
 		items = append(items, r.item)
 	}
 	return items, nil
+}
+
+// expireLeases settles the sending rows whose lease ended by now as
+// unknown, with their queued messages.
+func (s *Store) expireLeases(ctx context.Context, tx *sql.Tx, now int64) error {
+	messageIDs, err := queryList(ctx, tx, s.q(expireRowsSQL), []any{store.LeaseExpiredReason, now, now},
+		func(row rowScanner) (int64, error) {
+			var id int64
+			err := row.Scan(&id)
+			return id, err
+		})
+	if err != nil {
+		return err
+	}
+	for _, id := range messageIDs {
+		if _, err := tx.ExecContext(ctx, s.q(expireMessageSQL), store.LeaseExpiredReason, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ClaimOutboxItem leases one pending row; see store.Outbox.
@@ -258,8 +287,20 @@ func (s *Store) readOutboxRow(ctx context.Context, tx *sql.Tx, where string, arg
 }
 
 // leasedRow returns the outbox row that lease claimed if lease is its last
-// claim, whatever the row's status.
+// claim, whatever the row's status. It locks the row's account first (see
+// lockAccount), then the row.
 func (s *Store) leasedRow(ctx context.Context, tx *sql.Tx, lease store.Lease) (outboxRow, error) {
+	var accountID int64
+	err := tx.QueryRowContext(ctx, s.q("SELECT account_id FROM outbox WHERE id = ?"), lease.ID).Scan(&accountID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return outboxRow{}, store.ErrNotFound
+	}
+	if err != nil {
+		return outboxRow{}, err
+	}
+	if err := s.lockAccount(ctx, tx, accountID); err != nil {
+		return outboxRow{}, err
+	}
 	r, err := s.readOutboxRow(ctx, tx, "id = ?", lease.ID)
 	if err == nil && (r.leaseOwner != lease.Owner || r.attempts != lease.Attempt) {
 		return outboxRow{}, fmt.Errorf("sqlstore: outbox row %d is no longer held by attempt %d of %q: %w",

@@ -15,7 +15,7 @@ import (
 // methods are safe for concurrent use.
 type Store struct {
 	db       *sql.DB
-	dialect  *dialect
+	dialect  *sqlDialect
 	now      func() time.Time
 	writeSem chan struct{} // held during write transactions; nil when the database runs them concurrently
 	inbox    *committer
@@ -30,6 +30,16 @@ type config struct {
 	now        func() time.Time
 	maxBatch   int
 	batchBytes int
+	dialect    Dialect
+}
+
+// WithDialect sets the database that db talks to, for a driver that Open
+// does not recognize. Without it, Open detects the database from the
+// driver's package: modernc.org/sqlite and github.com/mattn/go-sqlite3 are
+// SQLite, github.com/jackc/pgx (v4 and v5 stdlib) and github.com/lib/pq
+// are PostgreSQL.
+func WithDialect(d Dialect) Option {
+	return func(c *config) { c.dialect = d }
 }
 
 // WithClock sets the time source for lease expiry, retry times and the
@@ -59,15 +69,20 @@ const (
 )
 
 // Open applies the schema migrations that db lacks and returns a store over
-// it. The database must be SQLite; see the package documentation for the
-// data source name to open it with. The caller keeps ownership of db: Close
-// stops the store but does not close db.
+// it. The database is SQLite or PostgreSQL, detected from db's driver or
+// set with WithDialect. The package documentation shows how to open each.
+// The caller keeps ownership of db: Close stops the store but does not
+// close db.
 func Open(ctx context.Context, db *sql.DB, opts ...Option) (*Store, error) {
 	cfg := config{now: time.Now, maxBatch: defaultMaxBatch, batchBytes: defaultBatchBytes}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
-	s := &Store{db: db, dialect: sqlite, now: cfg.now}
+	d, err := openDialect(db, cfg.dialect)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, dialect: d, now: cfg.now}
 	if s.dialect.serializeWrites {
 		s.writeSem = make(chan struct{}, 1)
 	}
@@ -77,6 +92,22 @@ func Open(ctx context.Context, db *sql.DB, opts ...Option) (*Store, error) {
 	s.inbox = newCommitter(s, cfg.maxBatch, cfg.batchBytes)
 	return s, nil
 }
+
+// openDialect returns the dialect that name selects, or the one detected
+// from db's driver when name is empty.
+func openDialect(db *sql.DB, name Dialect) (*sqlDialect, error) {
+	if name == "" {
+		return detectDialect(db)
+	}
+	d, ok := dialects[name]
+	if !ok {
+		return nil, fmt.Errorf("sqlstore: unknown dialect %q; use SQLite or PostgreSQL", name)
+	}
+	return d, nil
+}
+
+// Dialect returns the database the store runs on.
+func (s *Store) Dialect() Dialect { return s.dialect.name }
 
 // Ping reports whether the database is reachable.
 func (s *Store) Ping(ctx context.Context) error {
@@ -122,9 +153,35 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.inTx(ctx, fn)
 }
 
+// maxTxAttempts bounds how often inTx runs a transaction that the database
+// aborted to resolve a conflict with another one.
+const maxTxAttempts = 5
+
 // inTx runs fn in a transaction and commits it when fn returns nil. A
 // caller that writes must hold the right that lockWrites grants.
+//
+// PostgreSQL aborts a transaction that deadlocked with another one or
+// that it could not serialize (SQLSTATE 40P01 or 40001). inTx then rolls
+// it back and runs fn again in a new transaction, up to maxTxAttempts
+// times in all, so fn must set its results anew on every run.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := s.inTxOnce(ctx, fn)
+		if attempt == maxTxAttempts || !isTxConflict(err) {
+			return err
+		}
+		// A short pause that grows with the attempts lets the other
+		// transaction finish first.
+		select {
+		case <-time.After(time.Duration(attempt) * time.Millisecond):
+		case <-ctx.Done():
+			return err
+		}
+	}
+}
+
+// inTxOnce runs fn in one transaction and commits it when fn returns nil.
+func (s *Store) inTxOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -134,6 +191,23 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// isTxConflict reports whether err is a database error with SQLSTATE
+// 40001 (serialization_failure) or 40P01 (deadlock_detected): the database
+// aborted the transaction, and running it again may succeed. The pgx
+// driver's *pgconn.PgError reports the SQLSTATE through its SQLState
+// method; an error without that method is not a conflict.
+func isTxConflict(err error) bool {
+	var coded interface{ SQLState() string }
+	if !errors.As(err, &coded) {
+		return false
+	}
+	switch coded.SQLState() {
+	case "40001", "40P01":
+		return true
+	}
+	return false
 }
 
 // wrap prefixes a database error with the failed operation. It returns the

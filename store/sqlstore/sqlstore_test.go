@@ -184,9 +184,9 @@ func TestOpenRejectsNewerSchema(t *testing.T) {
 }
 
 func TestRebind(t *testing.T) {
-	numbered := &dialect{numbered: true}
+	numbered := &sqlDialect{numbered: true}
 	tests := []struct {
-		d     *dialect
+		d     *sqlDialect
 		query string
 		want  string
 	}{

@@ -49,6 +49,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Echoes", func(t *testing.T) { runEchoes(t, open) })
 	t.Run("Leases", func(t *testing.T) { runLeases(t, open) })
 	t.Run("OAuthRequests", func(t *testing.T) { runOAuthRequests(t, open) })
+	t.Run("SendQuotas", func(t *testing.T) { runSendQuotas(t, open) })
+	t.Run("WriteConcurrency", func(t *testing.T) { runWriteConcurrency(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { runLifecycle(t, open) })
 }
 
