@@ -57,17 +57,23 @@ func (s *server) connectAccount(w http.ResponseWriter, r *http.Request) {
 
 // connectCredentials verifies an OAuth access token with X (GET
 // /2/users/me), creates or reconnects the merchant's account of that X user
-// with it, and writes the response. The status is 201 for a new account and
-// 200 when the merchant reconnects its account, which also reactivates a
-// revoked one. Another merchant's account gets 409, and a failed X call the
-// response of writeXError. It returns the account and true when the account
-// was stored.
-func (s *server) connectCredentials(w http.ResponseWriter, r *http.Request, merchant string, creds credentials) (store.Account, bool) {
+// with it, and writes the response as storeAccount does. A failed X call
+// gets the response of writeXError.
+func (s *server) connectCredentials(w http.ResponseWriter, r *http.Request, merchant string, creds credentials) {
 	user, err := s.x.me(r.Context(), creds.Token, creds.TokenSecret)
 	if err != nil {
 		s.writeXError(w, r, err)
-		return store.Account{}, false
+		return
 	}
+	s.storeAccount(w, r, merchant, user, creds)
+}
+
+// storeAccount creates or reconnects the merchant's account of the X user
+// with the user's verified access token, and writes the response. The
+// status is 201 for a new account and 200 when the merchant reconnects its
+// account, which also reactivates a revoked one. Another merchant's account
+// gets 409. It returns the account and true when the account was stored.
+func (s *server) storeAccount(w http.ResponseWriter, r *http.Request, merchant string, user xUser, creds credentials) (store.Account, bool) {
 	sealed, err := s.sealer.seal(merchant, user.ID, creds)
 	if err != nil {
 		s.internalError(w, r, "seal credentials", err)

@@ -13,6 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/goodgo/xactivity/accountactivity"
 )
 
 // Config is the service's configuration. Each field is read from an
@@ -109,7 +113,8 @@ type Settings struct {
 	ShutdownTimeout  time.Duration
 	InboxLease       time.Duration // how long a worker claim lasts
 	// WebhookCheckInterval is how often the webhook health watcher polls
-	// X's webhook list.
+	// X's webhook list; zero selects the watcher's default for the API
+	// generation.
 	WebhookCheckInterval time.Duration
 	LogLevel             slog.Level
 	// insecureWebhookURL lets tests register http webhook URLs with a
@@ -183,6 +188,9 @@ func (c Config) Settings() (Settings, error) {
 	case "2", "1.1-enterprise":
 	case "1.1-premium":
 		require("TWITTER__ENV_NAME", string(c.Twitter.EnvName))
+		if env := string(c.Twitter.EnvName); env != "" && accountactivity.CheckEnvName(env) != nil {
+			invalid = append(invalid, fmt.Sprintf("TWITTER__ENV_NAME=%q (1 to %d letters, digits, '_' or '-', as the environment is named at X)", env, accountactivity.MaxEnvNameLength))
+		}
 	default:
 		invalid = append(invalid, fmt.Sprintf("TWITTER__API_VERSION=%q (use 2, 1.1-enterprise or 1.1-premium)", s.APIVersion))
 	}
@@ -202,8 +210,9 @@ func (c Config) Settings() (Settings, error) {
 		}
 		s.EncryptionKey = key
 	}
-	if path, ok := strings.CutPrefix(s.DatabaseURL, "sqlite:"); !ok || path == "" {
-		invalid = append(invalid, "MKTX__DATABASE_URL (sqlite:PATH)")
+	if !validDatabaseURL(s.DatabaseURL) {
+		// The value may hold a password, so the message does not repeat it.
+		invalid = append(invalid, "MKTX__DATABASE_URL (sqlite:PATH or postgres://USER:PASSWORD@HOST:PORT/DATABASE)")
 	}
 	if secret := string(c.Mktx.JWTSecret); secret != "" && len(secret) < minJWTSecretBytes {
 		invalid = append(invalid, fmt.Sprintf("MKTX__JWT_SECRET (at least %d bytes; use a long random value)", minJWTSecretBytes))
@@ -240,10 +249,12 @@ func (c Config) Settings() (Settings, error) {
 	durations := []struct {
 		name, value string
 		def, min    time.Duration
+		example     string
 		dst         *time.Duration
 	}{
-		{"MKTX__INBOX_LEASE", string(c.Mktx.InboxLease), 30 * time.Second, time.Second, &s.InboxLease},
-		{"MKTX__WEBHOOK_CHECK_INTERVAL", string(c.Mktx.WebhookCheckInterval), time.Minute, time.Second, &s.WebhookCheckInterval},
+		{"MKTX__INBOX_LEASE", string(c.Mktx.InboxLease), 30 * time.Second, time.Second, "30s", &s.InboxLease},
+		// Zero selects the watcher's default for the API generation.
+		{"MKTX__WEBHOOK_CHECK_INTERVAL", string(c.Mktx.WebhookCheckInterval), 0, 10 * time.Second, "1m", &s.WebhookCheckInterval},
 	}
 	for _, f := range durations {
 		*f.dst = f.def
@@ -252,7 +263,7 @@ func (c Config) Settings() (Settings, error) {
 		}
 		d, err := time.ParseDuration(strings.TrimSpace(f.value))
 		if err != nil || d < f.min {
-			invalid = append(invalid, fmt.Sprintf("%s=%q (a duration of at least %v, such as %v)", f.name, f.value, f.min, f.def))
+			invalid = append(invalid, fmt.Sprintf("%s=%q (a duration of at least %v, such as %s)", f.name, f.value, f.min, f.example))
 			continue
 		}
 		*f.dst = d
@@ -260,14 +271,21 @@ func (c Config) Settings() (Settings, error) {
 	return s, configError(missing, invalid)
 }
 
-// defaultCallbackURL returns the OAuth callback route at the origin of
-// webhookURL, or "" when webhookURL is not an absolute http or https URL.
+// defaultCallbackURL returns the URL of the OAuth callback route next to
+// the webhook route of webhookURL, keeping any path prefix that a reverse
+// proxy adds before it. It returns "" when webhookURL is not an absolute
+// http or https URL, and the callback at the URL's origin when its path
+// does not end in the webhook route.
 func defaultCallbackURL(webhookURL string) string {
 	u, err := url.Parse(webhookURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return ""
 	}
-	return u.Scheme + "://" + u.Host + apiBase + "/oauth/callback"
+	prefix, ok := strings.CutSuffix(u.Path, apiBase+"/webhooks/twitter")
+	if !ok {
+		prefix = ""
+	}
+	return u.Scheme + "://" + u.Host + prefix + apiBase + "/oauth/callback"
 }
 
 func configError(missing, invalid []string) error {
@@ -300,4 +318,15 @@ func orDefault(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// validDatabaseURL reports whether databaseURL is sqlite: with a path, or a
+// postgres:// or postgresql:// URL that the pgx driver accepts.
+func validDatabaseURL(databaseURL string) bool {
+	if isPostgresURL(databaseURL) {
+		_, err := pgx.ParseConfig(databaseURL)
+		return err == nil
+	}
+	path, ok := strings.CutPrefix(databaseURL, "sqlite:")
+	return ok && path != ""
 }

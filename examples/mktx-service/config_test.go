@@ -198,6 +198,9 @@ func TestSettingsCallbackURL(t *testing.T) {
 		{"explicit", "https://mktx.example.com/api/v1/mkt-x/webhooks/twitter", "https://auth.example.com/cb",
 			"https://auth.example.com/cb"},
 		{"webhook URL not absolute", "mktx.example.com/webhooks", "", ""},
+		{"path prefix of a reverse proxy kept", "https://example.com/shop/api/v1/mkt-x/webhooks/twitter", "",
+			"https://example.com/shop/api/v1/mkt-x/oauth/callback"},
+		{"other webhook path", "https://example.com/hooks/x", "", "https://example.com/api/v1/mkt-x/oauth/callback"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,5 +234,17 @@ func TestLoadConfigCallbackURLKey(t *testing.T) {
 	}
 	if s.CallbackURL != "https://file.example.com/cb" {
 		t.Errorf("CallbackURL = %q, want the file's Twitter.CallbackUrl", s.CallbackURL)
+	}
+}
+
+func TestSettingsRejectsInvalidEnvName(t *testing.T) {
+	for _, name := range []string{"has space", strings.Repeat("e", 65), "naïve"} {
+		env := validEnv()
+		env["TWITTER__API_VERSION"] = "1.1-premium"
+		env["TWITTER__ENV_NAME"] = name
+		_, err := settingsFrom(t, env)
+		if err == nil || !strings.Contains(err.Error(), "TWITTER__ENV_NAME") {
+			t.Errorf("env name %q: error = %v, want one naming TWITTER__ENV_NAME", name, err)
+		}
 	}
 }

@@ -17,6 +17,10 @@ import (
 // authorization that GET /oauth/authorize started.
 const oauthRequestLifetime = 15 * time.Minute
 
+// restoreTimeout bounds the store call that puts an OAuth request back
+// after a failed exchange.
+const restoreTimeout = 5 * time.Second
+
 // maxOAuthResponseBytes bounds the bodies of X's request_token and
 // access_token responses, a few short form fields.
 const maxOAuthResponseBytes = 64 << 10
@@ -72,9 +76,21 @@ func (s *server) startOAuth(w http.ResponseWriter, r *http.Request) {
 // finishOAuth is the callback X redirects the user to. The request token in
 // the query identifies the merchant that started the flow, so the route
 // needs no JWT. It takes the stored request, exchanges the request token
-// and verifier for the user's access token, and connects the account as
-// POST /accounts does. A callback with a token and a verifier uses up the
-// request token, whatever the outcome.
+// and verifier for the user's access token, identifies the user with GET
+// /2/users/me and connects the account as POST /accounts does.
+//
+// A callback with a token and a verifier uses up the stored request. The
+// exception is an exchange that fails in a way that may pass: a 429 or 5xx
+// from X, a timeout or no response. The request is then stored again until
+// its original expiry, so that the same callback can be retried. The
+// service does not keep the access token, so when GET /2/users/me fails
+// after a successful exchange, the response tells the user to start again.
+//
+// The request token is no secret: the authorization URL and the callback
+// URL contain it. Anyone who sees it can cancel the pending authorization
+// with a callback that carries denied= or a wrong verifier, because either
+// uses up the stored request. Finishing it also needs the verifier, which
+// X gives only to the user who approved.
 func (s *server) finishOAuth(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if denied := q.Get("denied"); denied != "" {
@@ -109,12 +125,42 @@ func (s *server) finishOAuth(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
+		if retryableFlowError(err) {
+			s.restoreOAuthRequest(r, pending)
+		}
 		s.writeXError(w, r, err)
 		return
 	}
-	if acct, ok := s.connectCredentials(w, r, pending.MerchantID, access); ok {
+	user, err := s.x.me(r.Context(), access.Token, access.TokenSecret)
+	if err != nil {
+		s.log.Error("X API call failed after the OAuth exchange; the authorization must start again",
+			"merchant", pending.MerchantID, "err", err)
+		writeError(w, http.StatusBadGateway, "x_unavailable",
+			"X issued the access token, but GET /2/users/me failed or timed out, and the service did not keep the token; start again with GET "+apiBase+"/oauth/authorize")
+		return
+	}
+	if acct, ok := s.storeAccount(w, r, pending.MerchantID, user, access); ok {
 		s.log.Info("OAuth authorization finished", "merchant", pending.MerchantID, "account", acct.ID)
 	}
+}
+
+// restoreOAuthRequest stores pending again, unchanged, after an exchange
+// that may succeed when the user's browser retries the callback. The store
+// call outlives a cancelled request, because a client that gave up is the
+// likeliest to retry.
+func (s *server) restoreOAuthRequest(r *http.Request, pending store.OAuthRequest) {
+	if !s.now().Before(pending.ExpiresAt) {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), restoreTimeout)
+	defer cancel()
+	if err := s.store.PutOAuthRequest(ctx, pending); err != nil {
+		s.log.Error("storing the OAuth request again failed; a retry of the callback will get invalid_oauth_token",
+			"merchant", pending.MerchantID, "err", err)
+		return
+	}
+	s.log.Info("OAuth request stored again for a retry of the callback",
+		"merchant", pending.MerchantID, "expires_at", pending.ExpiresAt.UTC().Format(time.RFC3339))
 }
 
 // denyOAuth responds to the callback of a user who denied the
@@ -237,13 +283,30 @@ func (c *xClient) accessToken(ctx context.Context, request credentials, verifier
 
 // flowError maps a failed call of the flow that got no response, a 429 or
 // another status. The error text of oauth1 is kept only when no response
-// arrived, because for a response it repeats the body.
+// arrived, because for a response it repeats the body. No response and a
+// 5xx status return a temporaryError.
 func (c *xClient) flowError(call string, t *flowTransport, err error) error {
-	switch t.status {
-	case 0:
-		return fmt.Errorf("%w: %s: %v", errXFailed, call, err)
-	case http.StatusTooManyRequests:
+	switch {
+	case t.status == 0:
+		return temporaryError{fmt.Errorf("%w: %s: %v", errXFailed, call, err)}
+	case t.status == http.StatusTooManyRequests:
 		return &xRateLimited{Reset: c.rateLimitReset(t.header)}
+	case t.status >= 500:
+		return temporaryError{fmt.Errorf("%w: %s: status %d", errXFailed, call, t.status)}
 	}
 	return fmt.Errorf("%w: %s: status %d", errXFailed, call, t.status)
+}
+
+// temporaryError is a failed call of the flow that may succeed when
+// repeated: X did not respond in time or responded with a 5xx status.
+type temporaryError struct{ error }
+
+func (e temporaryError) Unwrap() error { return e.error }
+
+// retryableFlowError reports whether a failed call of the flow may succeed
+// when repeated: a temporaryError or a 429.
+func retryableFlowError(err error) bool {
+	var temporary temporaryError
+	var limited *xRateLimited
+	return errors.As(err, &temporary) || errors.As(err, &limited)
 }

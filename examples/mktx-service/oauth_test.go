@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strconv"
 	"strings"
@@ -364,4 +365,132 @@ func TestOAuthXTimeout(t *testing.T) {
 	h.srv.x.timeout = 50 * time.Millisecond
 	r := h.do(http.MethodGet, apiBase+"/oauth/authorize", h.token("m1"), nil)
 	wantAPIError(t, "authorize", r, http.StatusBadGateway, "x_unavailable")
+}
+
+// TestOAuthCallbackRetry checks that a 429, a 5xx, a timeout or no
+// response at the exchange keeps the stored request, so that the same
+// callback then succeeds against a working X. Other failures use the
+// request up.
+func TestOAuthCallbackRetry(t *testing.T) {
+	reset := time.Now().Add(90 * time.Second).Unix()
+	limited := http.Header{"X-Rate-Limit-Reset": {strconv.FormatInt(reset, 10)}}
+	tests := []struct {
+		name      string
+		x         http.Handler // nil for a closed server, which refuses connections
+		status    int
+		code      string
+		retryable bool
+	}{
+		{"rate limited", stubX{accessStatus: http.StatusTooManyRequests, header: limited},
+			http.StatusTooManyRequests, "x_rate_limited", true},
+		{"server error", stubX{accessStatus: http.StatusServiceUnavailable},
+			http.StatusBadGateway, "x_unavailable", true},
+		{"timeout", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }),
+			http.StatusBadGateway, "x_unavailable", true},
+		{"connection refused", nil, http.StatusBadGateway, "x_unavailable", true},
+		{"bad request", stubX{accessStatus: http.StatusBadRequest},
+			http.StatusBadGateway, "x_unavailable", false},
+		{"rejected verifier", stubX{accessStatus: http.StatusUnauthorized},
+			http.StatusBadRequest, "invalid_oauth_verifier", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			configureOAuth(h)
+			callback := h.approve(h.authorize("m1"), h.user.ID)
+
+			x := httptest.NewServer(tt.x)
+			if tt.x == nil {
+				x.Close()
+			} else {
+				defer x.Close()
+			}
+			h.srv.x.baseURL = x.URL
+			h.srv.x.timeout = time.Second
+			wantAPIError(t, "callback against the failing X", h.get(callback.String()), tt.status, tt.code)
+
+			h.srv.x.baseURL = h.fake.URL()
+			r := h.get(callback.String())
+			if !tt.retryable {
+				wantAPIError(t, "retried callback", r, http.StatusBadRequest, "invalid_oauth_token")
+				return
+			}
+			if r.Status != http.StatusCreated {
+				t.Fatalf("retried callback: status %d: %s; want 201", r.Status, r.Raw)
+			}
+			if !strings.Contains(h.logs.String(), `msg="OAuth request stored again for a retry of the callback" merchant=m1`) {
+				t.Error("logs lack the stored request")
+			}
+		})
+	}
+}
+
+// TestOAuthCallbackRetryKeepsExpiry checks that a request stored again
+// after a failed exchange expires when the original one did.
+func TestOAuthCallbackRetryKeepsExpiry(t *testing.T) {
+	h := newHarness(t)
+	configureOAuth(h)
+	callback := h.approve(h.authorize("m1"), h.user.ID)
+	h.clock.advance(oauthRequestLifetime - time.Minute)
+
+	x := httptest.NewServer(stubX{accessStatus: http.StatusBadGateway})
+	defer x.Close()
+	h.srv.x.baseURL = x.URL
+	wantAPIError(t, "callback against the failing X", h.get(callback.String()), http.StatusBadGateway, "x_unavailable")
+
+	h.srv.x.baseURL = h.fake.URL()
+	h.clock.advance(time.Minute)
+	wantAPIError(t, "callback after the original expiry", h.get(callback.String()), http.StatusBadRequest, "invalid_oauth_token")
+}
+
+// TestOAuthUserLookupFails checks the callback whose exchange succeeded but
+// whose GET /2/users/me failed. X used up the request token, so the
+// response tells the user to start again, and a new authorization connects
+// the account.
+func TestOAuthUserLookupFails(t *testing.T) {
+	h := newHarness(t)
+	configureOAuth(h)
+	fakeURL, err := url.Parse(h.fake.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The proxy keeps the Host header of the service's request, so the fake
+	// checks the OAuth signatures against the proxy's URL, which signed them.
+	proxy := httputil.NewSingleHostReverseProxy(fakeURL)
+	x := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/2/users/me" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer x.Close()
+	callback := h.approve(h.authorize("m1"), h.user.ID)
+	h.srv.x.baseURL = x.URL
+
+	r := h.get(callback.String())
+	wantAPIError(t, "callback", r, http.StatusBadGateway, "x_unavailable")
+	if want := "start again with GET " + apiBase + "/oauth/authorize"; !strings.Contains(r.Error.Message, want) {
+		t.Errorf("message %q does not contain %q", r.Error.Message, want)
+	}
+	if bytes.Contains(r.Raw, []byte(h.user.Token)) || bytes.Contains(r.Raw, []byte(h.user.TokenSecret)) {
+		t.Error("response contains the access token or its secret")
+	}
+	logs := h.logs.String()
+	if strings.Contains(logs, h.user.Token) || strings.Contains(logs, h.user.TokenSecret) {
+		t.Error("logs contain the access token or its secret")
+	}
+	if !strings.Contains(logs, `msg="X API call failed after the OAuth exchange; the authorization must start again" merchant=m1`) {
+		t.Error("logs lack the failed lookup")
+	}
+	wantAPIError(t, "retried callback", h.get(callback.String()), http.StatusBadRequest, "invalid_oauth_token")
+	if list, err := h.srv.store.Accounts(context.Background(), "m1"); err != nil || len(list) != 0 {
+		t.Errorf("accounts after the failed lookup = %+v, %v; want none", list, err)
+	}
+
+	h.srv.x.baseURL = h.fake.URL()
+	r = h.get(h.approve(h.authorize("m1"), h.user.ID).String())
+	if r.Status != http.StatusCreated {
+		t.Fatalf("callback of a new authorization: status %d: %s; want 201", r.Status, r.Raw)
+	}
 }

@@ -2,8 +2,11 @@ package main
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/goodgo/xactivity/xtest"
 )
 
 // configureRegistration gives the service the settings webhook
@@ -136,6 +139,7 @@ func TestRegisterWebhookLegacyGenerations(t *testing.T) {
 					t.Errorf("call %d: %+v, want a valid subscribed webhook for the service URL", call, got)
 				}
 			}
+			checkLegacyRegistrationTokens(t, h.fake.Requests(), owner.Token, h.user.Token)
 			hooks := h.fake.Webhooks(h.app.ID)
 			if len(hooks) != 1 {
 				t.Fatalf("fake has %d webhooks, want 1", len(hooks))
@@ -155,4 +159,63 @@ func TestRegisterWebhookLegacyGenerations(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkLegacyRegistrationTokens checks the OAuth tokens of the v1.1
+// registration calls the fake X received: the webhook's creation must be
+// signed with the app owner's token, because the webhook is the app's, and
+// the subscription with the account's token. The fake accepts either token
+// for both calls, so only the recorded requests tell them apart.
+func checkLegacyRegistrationTokens(t *testing.T, requests []xtest.Request, ownerToken, accountToken string) {
+	t.Helper()
+	var creates, subscribes int
+	for _, req := range requests {
+		if req.Method != http.MethodPost || !strings.HasPrefix(req.Path, "/1.1/account_activity/") {
+			continue
+		}
+		want := ""
+		switch {
+		case strings.HasSuffix(req.Path, "/webhooks.json"):
+			creates++
+			want = ownerToken
+		case strings.HasSuffix(req.Path, "/subscriptions/all.json"), strings.HasSuffix(req.Path, "/subscriptions.json"):
+			subscribes++
+			want = accountToken
+		default:
+			continue
+		}
+		if got := authorizationToken(req.Header.Get("Authorization")); got != want {
+			t.Errorf("POST %s signed with oauth_token %q, want %q", req.Path, got, want)
+		}
+		if req.AuthError != "" {
+			t.Errorf("POST %s: the fake rejected the credentials: %s", req.Path, req.AuthError)
+		}
+	}
+	if creates != 1 {
+		t.Errorf("the fake got %d webhook creations, want 1", creates)
+	}
+	if subscribes == 0 {
+		t.Error("the fake got no subscription request")
+	}
+}
+
+// authorizationToken returns the oauth_token parameter of an OAuth 1.0a
+// Authorization header, or "" when it has none.
+func authorizationToken(header string) string {
+	params, ok := strings.CutPrefix(header, "OAuth ")
+	if !ok {
+		return ""
+	}
+	for _, param := range strings.Split(params, ",") {
+		name, value, _ := strings.Cut(strings.TrimSpace(param), "=")
+		if name != "oauth_token" {
+			continue
+		}
+		token, err := url.PathUnescape(strings.Trim(value, `"`))
+		if err != nil {
+			return ""
+		}
+		return token
+	}
+	return ""
 }

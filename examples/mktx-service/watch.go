@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 
+	"github.com/goodgo/xactivity"
 	"github.com/goodgo/xactivity/accountactivity"
+	"github.com/goodgo/xactivity/ratelimit"
 )
 
 // webhookView is the webhook's state in the /readyz response.
@@ -30,6 +33,10 @@ func (s *server) newWebhookWatcher() (*accountactivity.Watcher, error) {
 	client, err := s.managementClient(context.Background(), nil)
 	if err != nil {
 		return nil, err
+	}
+	if s.settings.APIVersion != "2" && (s.settings.OwnerToken == "" || s.settings.OwnerTokenSecret == "") {
+		s.log.Warn("the webhook watcher cannot request CRC checks on v1.1 without the app owner's token; set TWITTER__ACCESS_TOKEN and TWITTER__ACCESS_TOKEN_SECRET",
+			"api_version", s.settings.APIVersion)
 	}
 	return &accountactivity.Watcher{
 		Client:   client,
@@ -74,7 +81,7 @@ func (s *server) webhookStatus() webhookView {
 	st := s.watcher.Status()
 	v := webhookView{Health: string(st.Health), ID: st.Webhook.ID, URL: s.settings.WebhookURL}
 	if st.Err != nil {
-		v.Error = st.Err.Error()
+		v.Error = errorClass(st.Err)
 	}
 	if !st.CheckedAt.IsZero() {
 		v.CheckedAt = formatTime(st.CheckedAt)
@@ -82,12 +89,38 @@ func (s *server) webhookStatus() webhookView {
 	return v
 }
 
+// errorClass names the kind of a watcher error for /readyz, which needs
+// no authentication, so it shows no error text: X's messages and network
+// errors can name internal addresses. The logs have the full error.
+func errorClass(err error) string {
+	var limited *ratelimit.Error
+	var reqErr *xactivity.RequestError
+	switch {
+	case errors.Is(err, accountactivity.ErrCRCValidationFailed):
+		return "crc_failed"
+	case errors.As(err, &limited):
+		return "rate_limited"
+	case errors.Is(err, accountactivity.ErrNoUserAuth):
+		return "owner_token_missing"
+	case errors.Is(err, xactivity.ErrUnauthorized):
+		return "x_rejected_credentials"
+	case errors.As(err, &reqErr):
+		return "x_unreachable"
+	default:
+		return "x_error"
+	}
+}
+
 // runWatcher runs the webhook watcher, if any, until ctx is done.
 func (s *server) runWatcher(ctx context.Context) {
 	if s.watcher == nil {
 		return
 	}
-	s.log.Info("webhook watcher started", "url", s.settings.WebhookURL, "interval", s.settings.WebhookCheckInterval.String())
+	interval := "the default for the API version"
+	if s.settings.WebhookCheckInterval > 0 {
+		interval = s.settings.WebhookCheckInterval.String()
+	}
+	s.log.Info("webhook watcher started", "url", s.settings.WebhookURL, "interval", interval)
 	_ = s.watcher.Run(ctx) // returns only when ctx is done
 	s.log.Info("webhook watcher stopped")
 }

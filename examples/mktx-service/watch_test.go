@@ -2,10 +2,16 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goodgo/xactivity"
+	"github.com/goodgo/xactivity/accountactivity"
+	"github.com/goodgo/xactivity/ratelimit"
 )
 
 // readyWebhook returns the webhook part of the /readyz response.
@@ -128,8 +134,8 @@ func TestWatcherReportsCRCFailure(t *testing.T) {
 	startWatcher(t, h, 50*time.Millisecond)
 	waitWebhook(t, h, "invalid", 10*time.Second)
 	got := readyWebhook(t, h)
-	if !strings.Contains(got.Error, "CRC") {
-		t.Errorf("/readyz webhook error = %q, want one naming the CRC check", got.Error)
+	if got.Error != "crc_failed" {
+		t.Errorf("/readyz webhook error = %q, want crc_failed", got.Error)
 	}
 	if strings.Contains(h.logs.String(), "not-the-apps-consumer-secret") {
 		t.Error("logs contain the consumer secret")
@@ -151,4 +157,24 @@ func waitForFakeValid(t *testing.T, h *harness, id string, limit time.Duration) 
 	}
 	t.Fatalf("webhook %s not valid again after %v", id, limit)
 	return 0
+}
+
+func TestWebhookErrorClass(t *testing.T) {
+	crcErr := fmt.Errorf("webhook 1: %w", accountactivity.ErrCRCValidationFailed)
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{crcErr, "crc_failed"},
+		{&xactivity.APIError{StatusCode: 429, RateLimit: &ratelimit.Error{StatusCode: 429}}, "rate_limited"},
+		{fmt.Errorf("validate: %w", accountactivity.ErrNoUserAuth), "owner_token_missing"},
+		{&xactivity.APIError{StatusCode: 401}, "x_rejected_credentials"},
+		{&xactivity.RequestError{Err: errors.New("dial tcp 10.0.0.7:443: connection refused")}, "x_unreachable"},
+		{errors.New("something else at 10.0.0.7"), "x_error"},
+	}
+	for _, tt := range tests {
+		if got := errorClass(tt.err); got != tt.want {
+			t.Errorf("errorClass(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
 }
