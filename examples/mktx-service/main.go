@@ -8,6 +8,11 @@
 //
 //	mktx-service [--config FILE]                      run the service
 //	mktx-service token --merchant ID [--ttl 24h]      print a merchant JWT
+//	mktx-service demo [--addr 127.0.0.1:5000]         run with a fake X API
+//
+// The demo subcommand needs no settings: it starts a fake X API and the
+// service in one process, connects a demo shop and has fake customers
+// write to it. See demo.go for its flags.
 //
 // Settings come from the environment (TWITTER__API_KEY, MKTX__JWT_SECRET and
 // the others listed in the README) or from a JSON file given with --config;
@@ -43,6 +48,10 @@ const usage = `usage:
   mktx-service [--config FILE]                       run the service
   mktx-service token --merchant ID [--ttl 24h] [--config FILE]
                                                      print a merchant JWT
+  mktx-service demo [--addr 127.0.0.1:5000] [--fake-addr 127.0.0.1:0]
+                    [--customers 3] [--interval 5s] [--keep-db]
+                                                     run with a fake X API and
+                                                     simulated customers
 
 Settings come from the environment or from --config FILE; see the README.
 `
@@ -51,6 +60,9 @@ Settings come from the environment or from --config FILE; see the README.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "token" {
 		return runToken(args[1:], getenv, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "demo" {
+		return runDemo(ctx, args[1:], stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "serve" {
 		args = args[1:]
