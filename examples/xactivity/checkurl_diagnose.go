@@ -28,9 +28,11 @@ import (
 // endpoint cannot flood the report.
 const maxQuotedBytes = 100
 
-// truncateUntrusted returns s cut to at most maxQuotedBytes at a UTF-8
-// boundary, followed by "..." when it was cut.
+// truncateUntrusted returns s with invalid UTF-8 replaced by U+FFFD, cut to
+// at most maxQuotedBytes at a UTF-8 boundary, followed by "..." when it
+// was cut.
 func truncateUntrusted(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= maxQuotedBytes {
 		return s
 	}
