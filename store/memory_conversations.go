@@ -74,7 +74,10 @@ func (m *Memory) upsertConversation(a *Account, c Conversation, msg Message) *me
 		m.conversations[id] = conv
 		m.convByPair[pair] = id
 	}
-	if c.ParticipantUsername != "" {
+	// A username comes from the delivery's users map; a delivery older than
+	// the last message may carry one the user has changed since.
+	newer := compareMessageOrder(msg.CreatedAt.UnixMilli(), msg.XEventID, conv.LastMessageAt.UnixMilli(), conv.lastEventID) > 0
+	if c.ParticipantUsername != "" && (fresh || conv.ParticipantUsername == "" || newer) {
 		conv.ParticipantUsername = c.ParticipantUsername
 	}
 	if fresh {
@@ -138,7 +141,7 @@ func (m *Memory) matchEcho(c Conversation, msg Message) *Message {
 		return nil
 	}
 	m.markSent(match, msg.XEventID, msg.CreatedAt)
-	if c.ParticipantUsername != "" {
+	if c.ParticipantUsername != "" && (conv.ParticipantUsername == "" || !msg.CreatedAt.Before(conv.LastMessageAt)) {
 		conv.ParticipantUsername = c.ParticipantUsername
 	}
 	m.refreshLast(conv, match.ID, c.LastMessagePreview)

@@ -59,9 +59,9 @@ func (s *Store) connectAccount(ctx context.Context, tx *sql.Tx, a store.Account)
 			(merchant_id, x_user_id, username, status, credentials, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (x_user_id) DO NOTHING RETURNING `+accountColumns),
 			a.MerchantID, a.XUserID, a.Username, store.AccountActive, nonEmpty(a.Credentials), now, now)
-		acct, err := scanAccount(row)
-		if !errors.Is(err, store.ErrNotFound) {
-			return acct, true, err
+		acct, insertErr := scanAccount(row)
+		if !errors.Is(insertErr, store.ErrNotFound) {
+			return acct, true, insertErr
 		}
 		err = tx.QueryRowContext(ctx, selectUser, a.XUserID).Scan(&id, &merchantID)
 	}

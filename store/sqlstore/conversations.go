@@ -139,8 +139,11 @@ func (s *Store) matchEcho(ctx context.Context, tx *sql.Tx, accountID int64, c st
 		return store.Message{}, err
 	}
 	if c.ParticipantUsername != "" {
-		_, err := tx.ExecContext(ctx, s.q("UPDATE conversations SET participant_username = ? WHERE id = ?"),
-			c.ParticipantUsername, convID)
+		// An echo older than the last message may carry a username the
+		// participant has changed since.
+		_, err := tx.ExecContext(ctx, s.q(`UPDATE conversations SET participant_username = ?
+			WHERE id = ? AND (participant_username = '' OR last_message_at <= ?)`),
+			c.ParticipantUsername, convID, m.CreatedAt.UnixMilli())
 		if err != nil {
 			return store.Message{}, err
 		}
@@ -206,13 +209,17 @@ func (s *Store) refreshLast(ctx context.Context, tx *sql.Tx, convID, movedID int
 // upsertConversationSQL creates the conversation or updates it. A message
 // becomes the last one when its (time, event id) position is after the
 // current one, event ids comparing as numbers: longer first, then byte by
-// byte. On update every SET expression reads the old row.
+// byte. Its username replaces the stored one under the same rule, or when
+// none is stored, because an older delivery may carry a username the
+// participant has changed since. On update every SET expression reads the
+// old row.
 const upsertConversationSQL = `INSERT INTO conversations
 	(merchant_id, account_id, participant_id, participant_username,
 	 last_message_at, last_message_x_event_id, last_message_preview)
 	VALUES (?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (account_id, participant_id) DO UPDATE SET
 	participant_username = CASE WHEN excluded.participant_username <> ''
+		AND (conversations.participant_username = '' OR ` + newerMessage + `)
 		THEN excluded.participant_username ELSE conversations.participant_username END,
 	last_message_at = CASE WHEN ` + newerMessage + `
 		THEN excluded.last_message_at ELSE conversations.last_message_at END,

@@ -95,6 +95,29 @@ func runMessages(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("username of an older message ignored", func(t *testing.T) {
+		f := newFixture(t, open)
+		a := f.connect("m1", "100", "shop")
+		steps := []struct {
+			username, eventID string
+			at                time.Duration
+			want              string
+		}{
+			{"renamed", "2000", time.Minute, "renamed"},
+			{"old_name", "1000", 0, "renamed"}, // delivered late
+			{"newest", "3000", 2 * time.Minute, "newest"},
+		}
+		for _, step := range steps {
+			c := store.Conversation{AccountID: a.ID, ParticipantID: "555", ParticipantUsername: step.username}
+			m := store.Message{XEventID: step.eventID, CreatedAt: startTime.Add(step.at)}
+			got, _, err := f.s.RecordMessage(f.ctx, c, m)
+			mustNoError(t, "RecordMessage", err)
+			conv, err := f.s.Conversation(f.ctx, "m1", got.ConversationID)
+			mustNoError(t, "Conversation", err)
+			wantEqual(t, "username after event "+step.eventID, conv.ParticipantUsername, step.want)
+		}
+	})
+
 	t.Run("preview from conversation", func(t *testing.T) {
 		f := newFixture(t, open)
 		a := f.connect("m1", "100", "shop")
