@@ -44,6 +44,9 @@ type Memory struct {
 	oauthRequests map[string]OAuthRequest // by request token
 
 	sends map[string][]int64 // recorded send times per quota key, Unix ms, ascending
+
+	campaigns    map[int64]*memCampaign
+	suppressions map[[2]string]*Suppression // by (account id, X user id)
 }
 
 // memConversation is a conversation and the X event id of its last message,
@@ -94,6 +97,8 @@ func NewMemory() *Memory {
 		eventByKey:    make(map[string]*memEvent),
 		oauthRequests: make(map[string]OAuthRequest),
 		sends:         make(map[string][]int64),
+		campaigns:     make(map[int64]*memCampaign),
+		suppressions:  make(map[[2]string]*Suppression),
 	}
 }
 
@@ -304,6 +309,7 @@ func (m *Memory) DeleteAccount(ctx context.Context, merchantID, id string) error
 			delete(m.contacts, key)
 		}
 	}
+	m.deleteCampaignData(id)
 
 	delete(m.accountByUser, a.XUserID)
 	n, _ := parseID(id)

@@ -55,6 +55,12 @@ func (m *Memory) QueueMessage(ctx context.Context, merchantID, conversationID st
 	if conv == nil {
 		return Message{}, ErrNotFound
 	}
+	return m.queueMessage(conv, msg, quickReplies, availableAt), nil
+}
+
+// queueMessage stores msg as a queued outbound message in conv, with its
+// outbox row, as QueueMessage describes. m.mu must be held.
+func (m *Memory) queueMessage(conv *memConversation, msg Message, quickReplies []QuickReply, availableAt time.Time) Message {
 	accountID, _ := parseID(conv.AccountID)
 	now := m.now()
 	id := m.nextID()
@@ -87,7 +93,7 @@ func (m *Memory) QueueMessage(ctx context.Context, merchantID, conversationID st
 		queuedAt:       now,
 	}
 	m.rowByMessage[id] = id
-	return stored, nil
+	return stored
 }
 
 func cloneQuickReplies(list []QuickReply) []QuickReply {

@@ -1,7 +1,8 @@
 // Package store defines the persistence contracts of a service built on this
 // SDK: merchants' connected X accounts, DM conversations and messages, contact
-// records, pending OAuth authorizations, and the durable webhook inbox that
-// sits between the webhook handler and the event processing.
+// records, pending OAuth authorizations, DM campaigns, and the durable
+// webhook inbox that sits between the webhook handler and the event
+// processing.
 //
 // The package holds types and interfaces, the ordering helper
 // CompareEventIDs, and an in-memory implementation (NewMemory) for tests and
@@ -93,9 +94,9 @@ type Accounts interface {
 	// credentials. It returns ErrNotFound when no account has that user.
 	RevokeAccount(ctx context.Context, xUserID string) (Account, error)
 	// DeleteAccount removes the account with its credentials. Its
-	// conversations, messages and contacts are removed too. Connecting the
-	// same X user later creates a new account with a new id: ids are never
-	// reused.
+	// conversations, messages, contacts, campaigns and suppressions are
+	// removed too. Connecting the same X user later creates a new account
+	// with a new id: ids are never reused.
 	DeleteAccount(ctx context.Context, merchantID, id string) error
 }
 
@@ -396,6 +397,7 @@ type Store interface {
 	Outbox
 	OAuthRequests
 	SendQuotas
+	Campaigns
 	// Ping reports whether the backing database is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the store's resources. It waits for Enqueue calls in

@@ -149,6 +149,9 @@ func (s *Store) DeleteAccount(ctx context.Context, merchantID, id string) error 
 			return err
 		}
 		for _, query := range []string{
+			"DELETE FROM campaign_recipients WHERE account_id = ?",
+			"DELETE FROM campaigns WHERE account_id = ?",
+			"DELETE FROM suppressions WHERE account_id = ?",
 			"DELETE FROM outbox WHERE account_id = ?",
 			"DELETE FROM messages WHERE account_id = ?",
 			"DELETE FROM conversations WHERE account_id = ?",

@@ -62,6 +62,9 @@
 //     transactions of different accounts run in parallel.
 //   - ReserveSend locks its key's row in send_quota_keys, so the send
 //     limits of a key hold across every replica.
+//   - StartRecipients, ApplyOptOut and CancelCampaign lock the account's
+//     row as well, so a campaign recipient's DM is queued once and the
+//     daily contacts limit holds across every replica.
 //   - When PostgreSQL aborts a transaction for a deadlock or a
 //     serialization failure (SQLSTATE 40P01 or 40001), the store runs it
 //     again, up to five times in all.

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Leases", func(t *testing.T) { runLeases(t, open) })
 	t.Run("OAuthRequests", func(t *testing.T) { runOAuthRequests(t, open) })
 	t.Run("SendQuotas", func(t *testing.T) { runSendQuotas(t, open) })
+	t.Run("Campaigns", func(t *testing.T) { runCampaigns(t, open) })
 	t.Run("WriteConcurrency", func(t *testing.T) { runWriteConcurrency(t, open) })
 	t.Run("Lifecycle", func(t *testing.T) { runLifecycle(t, open) })
 }
