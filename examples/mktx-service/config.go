@@ -54,6 +54,8 @@ type MktxConfig struct {
 	APIRateLimit           setting `json:"ApiRateLimit" env:"MKTX__API_RATE_LIMIT"`
 	WebhookEventsPerMinute setting `json:"WebhookEventsPerMinute" env:"MKTX__WEBHOOK_EVENTS_PER_MINUTE"`
 	CampaignDailyContacts  setting `json:"CampaignDailyContacts" env:"MKTX__CAMPAIGN_DAILY_CONTACTS"`
+	OptOutKeywords         setting `json:"OptOutKeywords" env:"MKTX__OPT_OUT_KEYWORDS"`
+	OptInKeywords          setting `json:"OptInKeywords" env:"MKTX__OPT_IN_KEYWORDS"`
 	InboxLease             setting `json:"InboxLease" env:"MKTX__INBOX_LEASE"`
 	LogLevel               setting `json:"LogLevel" env:"MKTX__LOG_LEVEL"`
 	WebhookCheckInterval   setting `json:"WebhookCheckInterval" env:"MKTX__WEBHOOK_CHECK_INTERVAL"`
@@ -117,6 +119,14 @@ type Settings struct {
 	// generation.
 	WebhookCheckInterval time.Duration
 	LogLevel             slog.Level
+
+	// OptOutKeywords and OptInKeywords are the texts of an inbound DM
+	// that opt its sender out of the account's campaigns or back in,
+	// compared without case and surrounding space. The first of each is
+	// the one that the service's own DMs mention.
+	OptOutKeywords []string
+	OptInKeywords  []string
+
 	// insecureWebhookURL lets tests register http webhook URLs with a
 	// fake X; no setting turns it on.
 	insecureWebhookURL bool
@@ -241,6 +251,9 @@ func (c Config) Settings() (Settings, error) {
 		}
 		*f.dst = n
 	}
+	var keywordProblems []string
+	s.OptOutKeywords, s.OptInKeywords, keywordProblems = keywordSettings(c.Mktx)
+	invalid = append(invalid, keywordProblems...)
 	maxBody, err := parseInt(string(c.Mktx.WebhookMaxBodyBytes), 4<<20, 1024)
 	if err != nil {
 		invalid = append(invalid, fmt.Sprintf("MKTX__WEBHOOK_MAX_BODY_BYTES=%q (a whole number of at least 1024)", string(c.Mktx.WebhookMaxBodyBytes)))

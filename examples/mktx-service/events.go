@@ -126,6 +126,11 @@ func (s *server) onDirectMessage(ctx context.Context, d *accountactivity.Deliver
 	if err != nil {
 		return fmt.Errorf("record DM %s: %w", e.ID, err)
 	}
+	if direction == store.Inbound {
+		if err := s.applyOptKeyword(ctx, acct, e); err != nil {
+			return err
+		}
+	}
 	s.log.Info("direct message stored", "account", acct.ID, "conversation", msg.ConversationID,
 		"dm", e.ID, "direction", direction, "new", inserted)
 	return nil

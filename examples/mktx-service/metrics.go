@@ -31,6 +31,7 @@ type metrics struct {
 	xRequests          *prometheus.CounterVec // endpoint, status
 	rateLimitWaits     *prometheus.CounterVec // limit
 	webhookHealth      *prometheus.GaugeVec   // state
+	campaigns          *campaignMetrics
 }
 
 // newMetrics registers the service's series, and the Go runtime and
@@ -98,6 +99,7 @@ func newMetrics() *metrics {
 	} {
 		f(c)
 	}
+	m.campaigns = newCampaignMetrics(r)
 	return m
 }
 

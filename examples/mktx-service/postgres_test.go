@@ -12,7 +12,8 @@ import (
 // postgresHarnessTests are the harness tests that TestPostgres runs again
 // with the service on PostgreSQL: webhook deliveries to conversations,
 // sending DMs and their echoes, the OAuth callback, restarts and lease
-// takeovers, and tenancy.
+// takeovers, tenancy, the API rate limit shared by replicas, and
+// campaigns with opt-outs.
 var postgresHarnessTests = []struct {
 	name string
 	test func(*testing.T)
@@ -49,6 +50,11 @@ var postgresHarnessTests = []struct {
 	{"EventFailsAfterMaxAttempts", TestEventFailsAfterMaxAttempts},
 	{"AccountsPagination", TestAccountsPagination},
 	{"DeleteAccountUnsubscribesAndForgets", TestDeleteAccountUnsubscribesAndForgets},
+	{"APIRateLimitPerMerchant", TestAPIRateLimitPerMerchant},
+	{"APIRateLimitSharedByReplicas", TestAPIRateLimitSharedByReplicas},
+	{"CampaignStopBeforeTurn", TestCampaignStopBeforeTurn},
+	{"CampaignSkipsUndeliverable", TestCampaignSkipsUndeliverable},
+	{"CampaignRoutesTenancyListAndCancel", TestCampaignRoutesTenancyListAndCancel},
 }
 
 // TestPostgres runs postgresHarnessTests with the service on a new

@@ -21,7 +21,7 @@ const (
 	sendLease       = 2 * time.Minute // claim on an outbox row while its DM is sent
 	maxSendAttempts = 5               // sends rescheduled for transient failures before a DM fails
 	outboxBatch     = 16
-	limiterIdleTTL  = 48 * time.Hour // longer than the longest window, so an idle account's history is kept
+	quotaRetryDelay = 5 * time.Second // wait before a DM whose quota check failed is claimed again
 )
 
 // sendOutcome is the result of one DM send.
@@ -32,11 +32,13 @@ type sendOutcome struct {
 }
 
 // sender sends queued DMs through the dm client, within each account's
-// limits: MKTX__DM_DAILY_LIMIT per 24 hours and X's own windows.
+// limits: MKTX__DM_DAILY_LIMIT per 24 hours and X's own windows. The
+// limits are counted in the store, so every replica that shares the
+// database counts the same sends.
 type sender struct {
 	s       *server
 	owner   string
-	limits  *ratelimit.Keyed[string]
+	limits  []store.SendLimit // of every account
 	timeout time.Duration
 }
 
@@ -44,7 +46,7 @@ func newSender(s *server) *sender {
 	return &sender{
 		s:       s,
 		owner:   "mktx-send-" + randomHex(6),
-		limits:  ratelimit.NewKeyed(limiterIdleTTL, func(string) ratelimit.Limiter { return ratelimit.NewWindows(accountWindows(s.settings)...) }),
+		limits:  accountLimits(s.settings),
 		timeout: xTimeout,
 	}
 }
@@ -55,29 +57,45 @@ func newSender(s *server) *sender {
 // X's window.
 const windowMargin = time.Second
 
-// accountWindows are the send limits of one account: the service's daily
+// accountLimits are the send limits of one account: the service's daily
 // limit and the per-user DM send limits X documents for the API generation
 // in use. Those are 15 per 15 minutes and 1,440 per 24 hours on v2, and
-// 1,000 per 24 hours on v1.1. X's headers can be stricter, so a 429
+// 1,000 per 24 hours on v1.1. The service's limit and X's daily limit
+// share one 24-hour window, so only the smaller of the two is passed, which
+// saves the store a count per send. X's headers can be stricter, so a 429
 // reschedules at X's reset.
-func accountWindows(s Settings) []ratelimit.Window {
-	window := func(events int, per time.Duration) ratelimit.Window {
-		return ratelimit.Window{Events: events, Per: per + windowMargin}
+func accountLimits(s Settings) []store.SendLimit {
+	limit := func(sends int, per time.Duration) store.SendLimit {
+		return store.SendLimit{Max: sends, Per: per + windowMargin}
 	}
-	daily := window(s.DMDailyLimit, 24*time.Hour)
 	if s.APIVersion == "2" {
-		return []ratelimit.Window{daily, window(15, 15*time.Minute), window(1440, 24*time.Hour)}
+		return []store.SendLimit{limit(min(s.DMDailyLimit, 1440), 24*time.Hour), limit(15, 15*time.Minute)}
 	}
-	return []ratelimit.Window{daily, window(1000, 24*time.Hour)}
+	return []store.SendLimit{limit(min(s.DMDailyLimit, 1000), 24*time.Hour)}
 }
 
-// reserve counts a send for the account now when its limits allow one, or
-// returns the time the next send is allowed.
-func (sn *sender) reserve(accountID string, now time.Time) (time.Time, bool) {
-	if sn.limits.AllowAt(accountID, now) {
-		return now, true
+// sendQuotaKey is the store.SendQuotas key that counts the DMs sent by
+// the account with the given id. The prefix keeps it apart from other
+// quotas of the same account, which may have other limits.
+func sendQuotaKey(accountID string) string {
+	return "dm:" + accountID
+}
+
+// reserve records a send for the account at now in the store when the
+// account's limits allow one, and returns now and true. Otherwise it
+// records nothing and returns the time the limits allow the next send, and
+// false. The store serializes the reservations of one account across every
+// replica that shares the database, so the replicas together keep to the
+// limits.
+func (sn *sender) reserve(ctx context.Context, accountID string, now time.Time) (time.Time, bool, error) {
+	ok, next, err := sn.s.store.ReserveSend(ctx, sendQuotaKey(accountID), now, sn.limits)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("reserve a DM send for account %s: %w", accountID, err)
 	}
-	return sn.limits.NextAllowed(accountID, now), false
+	if ok {
+		return now, true, nil
+	}
+	return next, false, nil
 }
 
 // send sends one claimed outbox row and settles it.
@@ -113,6 +131,7 @@ func (sn *sender) send(ctx context.Context, item store.OutboxItem) (sendOutcome,
 		return sn.reschedule(ctx, item, at, "X rate limit reached")
 	case xactivity.IsPermanent(sendErr):
 		sn.s.metrics.dmsFailed.WithLabelValues("rejected").Inc()
+		sn.s.markUndeliverable(ctx, item, sendErr)
 		return sn.fail(ctx, item, refusalReason(sendErr))
 	case xactivity.IsRetryable(sendErr) && item.Attempts < maxSendAttempts:
 		return sn.reschedule(ctx, item, now.Add(time.Duration(item.Attempts)*30*time.Second), sendErr.Error())
@@ -213,7 +232,16 @@ func (sn *sender) sendDue(ctx context.Context) (int, error) {
 	work := context.WithoutCancel(ctx)
 	for _, item := range items {
 		now := sn.s.now()
-		if next, ok := sn.reserve(item.AccountID, now); !ok {
+		next, ok, err := sn.reserve(work, item.AccountID, now)
+		if err != nil {
+			// Nothing was sent, so the DM can go back to the queue.
+			sn.s.log.Error("checking an account's DM limits failed", "message", item.MessageID, "account", item.AccountID, "err", err)
+			if _, err := sn.reschedule(work, item, now.Add(quotaRetryDelay), "checking the account's DM limits failed"); err != nil {
+				sn.s.log.Error("rescheduling a DM failed", "message", item.MessageID, "err", err)
+			}
+			continue
+		}
+		if !ok {
 			sn.s.metrics.rateLimitWaits.WithLabelValues("account_daily").Inc()
 			if _, err := sn.reschedule(work, item, next, "account DM limit reached"); err != nil {
 				sn.s.log.Error("rescheduling a DM failed", "message", item.MessageID, "err", err)
@@ -304,8 +332,21 @@ func (s *server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	at, sendNow := s.sender.reserve(acct.ID, now)
-	msg, err := s.store.QueueMessage(r.Context(), merchant, conv.ID, store.Message{Content: req.Content, Type: "text", CreatedAt: now}, quickReplies, at)
+	at, sendNow, err := s.sender.reserve(r.Context(), acct.ID, now)
+	if err != nil {
+		s.internalError(w, r, "reserve DM send", err)
+		return
+	}
+	availableAt := at
+	if sendNow {
+		// This request claims the row right after queueing it. An outbox
+		// worker, of this replica or another, that claimed the row first
+		// would reserve a second send for the DM, so the row becomes due
+		// only after the time a claim lasts. A crash before the claim
+		// leaves the DM to the outbox workers from then on.
+		availableAt = now.Add(sendLease)
+	}
+	msg, err := s.store.QueueMessage(r.Context(), merchant, conv.ID, store.Message{Content: req.Content, Type: "text", CreatedAt: now}, quickReplies, availableAt)
 	if s.storeError(w, r, "conversation", err) {
 		return
 	}

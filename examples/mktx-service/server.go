@@ -156,7 +156,11 @@ func (s *server) handler() http.Handler {
 	mux.Handle(apiBase+"/webhooks/twitter", s.countCRC(hook))
 	mux.Handle(apiBase+"/webhooks/verify", methods{http.MethodGet: http.HandlerFunc(s.verifyCRC)})
 
-	authed := func(h http.HandlerFunc) http.Handler { return s.requireMerchant(h) }
+	// Merchant routes: JWT authentication, then the per-merchant API rate
+	// limit. The webhook, OAuth callback, health and metrics routes have
+	// neither.
+	apiLimit := newAPILimiter(s)
+	authed := func(h http.HandlerFunc) http.Handler { return s.requireMerchant(apiLimit.wrap(h)) }
 	mux.Handle(apiBase+"/accounts", methods{
 		http.MethodGet:  authed(s.listAccounts),
 		http.MethodPost: authed(s.connectAccount),
@@ -174,6 +178,12 @@ func (s *server) handler() http.Handler {
 		http.MethodGet:  authed(s.listMessages),
 		http.MethodPost: authed(s.sendMessage),
 	})
+	mux.Handle(apiBase+"/campaigns", methods{
+		http.MethodGet:  authed(s.listCampaigns),
+		http.MethodPost: authed(s.createCampaign),
+	})
+	mux.Handle(apiBase+"/campaigns/{id}", methods{http.MethodGet: authed(s.getCampaign)})
+	mux.Handle(apiBase+"/campaigns/{id}/cancel", methods{http.MethodPost: authed(s.cancelCampaign)})
 
 	mux.Handle("/healthz", methods{http.MethodGet: http.HandlerFunc(s.healthz)})
 	mux.Handle("/readyz", methods{http.MethodGet: http.HandlerFunc(s.readyz)})
@@ -220,6 +230,11 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 			defer close(outboxDone)
 			s.sender.runOutbox(workerCtx)
 		}()
+		campaignsDone := make(chan struct{})
+		go func() {
+			defer close(campaignsDone)
+			s.runCampaigns(workerCtx)
+		}()
 		watcherDone := make(chan struct{})
 		go func() {
 			defer close(watcherDone)
@@ -227,6 +242,7 @@ func (s *server) serve(ctx context.Context, ln net.Listener) error {
 		}()
 		s.worker.run(workerCtx)
 		<-outboxDone
+		<-campaignsDone
 		<-watcherDone
 	}()
 	serveErr := make(chan error, 1)

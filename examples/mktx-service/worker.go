@@ -32,7 +32,11 @@ type worker struct {
 	owner   string
 	lease   time.Duration
 	limiter *rate.Limiter // nil when processing is unpaced
-	wakeCh  chan struct{}
+	// sleep waits for the limiter: sleepContext, or in tests a function
+	// that moves a simulated clock. The limiter reads the time only from
+	// the server's clock s.now.
+	sleep  func(ctx context.Context, d time.Duration) error
+	wakeCh chan struct{}
 
 	dispatcher *accountactivity.Dispatcher
 }
@@ -42,6 +46,7 @@ func newWorker(s *server) *worker {
 		s:      s,
 		owner:  "mktx-" + randomHex(6),
 		lease:  s.settings.InboxLease,
+		sleep:  sleepContext,
 		wakeCh: make(chan struct{}, 1),
 
 		dispatcher: s.newDispatcher(),
@@ -113,7 +118,7 @@ func (w *worker) drain(ctx context.Context) error {
 func (w *worker) processBatch(ctx context.Context) (int, error) {
 	limit := claimBatch
 	if w.limiter != nil {
-		if err := w.limiter.Wait(ctx); err != nil {
+		if err := w.pace(ctx); err != nil {
 			return 0, err
 		}
 		limit = 1
@@ -134,6 +139,38 @@ func (w *worker) processBatch(ctx context.Context) (int, error) {
 		w.finish(work, item, w.process(work, item, d))
 	}
 	return len(items), nil
+}
+
+// pace waits until the limiter allows one more event, by the server's
+// clock. When ctx is done first, it gives the event back to the limiter and
+// returns ctx.Err().
+func (w *worker) pace(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	now := w.s.now()
+	r := w.limiter.ReserveN(now, 1)
+	delay := r.DelayFrom(now)
+	if delay <= 0 {
+		return nil
+	}
+	if err := w.sleep(ctx, delay); err != nil {
+		r.CancelAt(w.s.now())
+		return err
+	}
+	return nil
+}
+
+// sleepContext waits d or until ctx is done, and then returns ctx.Err().
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // decodedDelivery is a stored body decoded once per batch, with its events
