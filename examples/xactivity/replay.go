@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -21,9 +22,12 @@ func parseReplayTime(s string) (time.Time, error) {
 	} else if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.UTC(), nil
 	}
-	const maxQuoted = 64
-	if len(s) > maxQuoted {
-		s = s[:maxQuoted] + "..."
+	// The input is quoted with %q, which can spell a rune in up to six
+	// bytes, so at most maxQuotedRunes of it keep the message short.
+	const maxQuotedRunes = 24
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if runes := []rune(s); len(runes) > maxQuotedRunes {
+		s = string(runes[:maxQuotedRunes]) + "..."
 	}
 	return time.Time{}, fmt.Errorf("invalid time %q: use UTC yyyymmddhhmm, such as 202601311530, or RFC 3339, such as 2026-01-31T15:30:00Z", s)
 }
