@@ -11,6 +11,10 @@ type CampaignStatus string
 
 // Campaign states. A running campaign becomes completed when no recipient is
 // pending and the DM of every started recipient has left the outbox queue.
+// A running campaign whose account is not active, such as one that X
+// revoked, is paused: RunningCampaigns leaves it out and StartRecipients
+// starts nothing until the account is connected again. Its DMs already in
+// the outbox stay there.
 const (
 	CampaignRunning   CampaignStatus = "running"
 	CampaignCompleted CampaignStatus = "completed"
@@ -48,6 +52,15 @@ const (
 	ReasonOptedOut  = "the recipient opted out of campaigns"
 	ReasonCancelled = "the campaign was cancelled"
 )
+
+// withdrawalReason returns the status reason of a DM withdrawn from a
+// recipient that became status, RecipientOptedOut or RecipientCancelled.
+func withdrawalReason(status RecipientStatus) string {
+	if status == RecipientOptedOut {
+		return ReasonOptedOut
+	}
+	return ReasonCancelled
+}
 
 // Campaign is a DM that a merchant sends from one account to a list of X
 // users.
@@ -143,7 +156,8 @@ type OptOutResult struct {
 	// Changed reports that the contact's opt-out state changed.
 	Changed bool
 	// Withdrawn counts the campaign recipients of the contact that the
-	// change marked opted out.
+	// change marked opted out. It leaves out those whose DM was being
+	// sent, which become opted out only if the DM returns to the queue.
 	Withdrawn int
 	// Confirmation is the queued confirmation DM, with an empty ID when
 	// none was queued.
@@ -180,13 +194,17 @@ type Campaigns interface {
 	// pending recipients become cancelled, and so do the queued ones whose
 	// DM is still pending in the outbox: the DM's outbox row and message
 	// become failed with ReasonCancelled. A DM being sent is left to its
-	// sender. cancelled reports whether this call cancelled the campaign;
-	// a campaign that is not running is returned unchanged.
+	// sender, but it is withdrawn too if the sender returns it to the
+	// queue: Reschedule then settles it as failed with ReasonCancelled
+	// and its recipient becomes cancelled. cancelled reports whether this
+	// call cancelled the campaign; a campaign that is not running is
+	// returned unchanged.
 	CancelCampaign(ctx context.Context, merchantID, id string) (c Campaign, cancelled bool, err error)
-	// RunningCampaigns lists running campaigns of every merchant in id
-	// order, starting after the campaign afterID (all when it is empty),
-	// for the worker that starts recipients. It returns ErrInvalid when
-	// limit is below 1.
+	// RunningCampaigns lists the running campaigns of active accounts of
+	// every merchant in id order, starting after the campaign afterID (all
+	// when it is empty), for the worker that starts recipients. It leaves
+	// out the paused campaigns of accounts that are not active. It returns
+	// ErrInvalid when limit is below 1.
 	RunningCampaigns(ctx context.Context, afterID string, limit int) ([]Campaign, error)
 	// StartRecipients takes pending recipients of the campaign in the order
 	// they were given, as far as limits allow, in one transaction. A
@@ -198,10 +216,11 @@ type Campaigns interface {
 	//
 	// When no recipient is pending and none of the campaign's DMs is still
 	// pending or sending in the outbox, the campaign becomes completed. A
-	// campaign that is not running, or whose account is not active,
-	// starts nothing. It returns ErrNotFound when the campaign does not
-	// exist and ErrInvalid when limits.MaxQueued is below 1 or
-	// limits.DailyContacts is not a valid SendLimit.
+	// campaign that is not running starts nothing, and neither does one
+	// whose account is not active, which AccountInactive reports. It
+	// returns ErrNotFound when the campaign does not exist and ErrInvalid
+	// when limits.MaxQueued is below 1 or limits.DailyContacts is not a
+	// valid SendLimit.
 	StartRecipients(ctx context.Context, campaignID string, limits StartLimits) (StartResult, error)
 	// CampaignStarts returns the times, ascending, at which recipients of
 	// the account's campaigns were started after since.
@@ -215,11 +234,13 @@ type Campaigns interface {
 	// transaction, the contact's pending recipients of every campaign of
 	// the account opted out. So it does with the queued ones whose DM is
 	// still pending in the outbox, and their outbox rows and messages
-	// become failed with ReasonOptedOut. It then queues ch.Confirmation,
-	// when non-empty, as a DM to the contact, creating the conversation
-	// when needed. Opting
-	// back in changes no recipient. It returns ErrNotFound when the account
-	// does not exist and ErrInvalid when ch.XUserID is empty.
+	// become failed with ReasonOptedOut. A DM being sent is left to its
+	// sender, but if the sender returns it to the queue, Reschedule settles
+	// it as failed with ReasonOptedOut and its recipient becomes opted out.
+	// It then queues ch.Confirmation, when non-empty, as a DM to the
+	// contact, creating the conversation when needed. Opting back in
+	// changes no recipient. It returns ErrNotFound when the account does
+	// not exist and ErrInvalid when ch.XUserID is empty.
 	ApplyOptOut(ctx context.Context, ch OptOutChange) (OptOutResult, error)
 	// MarkUndeliverable records that X rejected DMs from the account to the
 	// contact for good, with X's reason, so that StartRecipients skips the

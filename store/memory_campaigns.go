@@ -21,6 +21,11 @@ type memRecipient struct {
 	status    RecipientStatus // pending, queued, opted_out, skipped or cancelled
 	outboxID  int64           // the outbox row of its DM, once queued
 	startedAt int64           // Unix ms, once queued
+	// withdrawnAs is the status, opted_out or cancelled, that a queued
+	// recipient takes if its DM, which was being sent when an opt-out or
+	// a cancellation withdrew it, returns to the queue. It is empty
+	// while nothing withdrew the recipient.
+	withdrawnAs RecipientStatus
 }
 
 func copyCampaign(c *memCampaign) Campaign {
@@ -206,13 +211,26 @@ func (m *Memory) recipientState(r *memRecipient) RecipientStatus {
 }
 
 // withdraw settles the pending outbox row of a queued recipient's DM as
-// failed with reason and reports whether it did. A row that is being sent
-// or is settled is left alone. m.mu must be held.
-func (m *Memory) withdraw(r *memRecipient, reason string) bool {
+// failed and reports whether it did. The DM's reason is that of the
+// recipient's new status, RecipientOptedOut or RecipientCancelled, which
+// the caller gives the recipient. A row that is being sent stays with its
+// sender, and the recipient records status for Reschedule, which settles
+// the row instead of returning it to the queue. A settled row is left
+// alone. m.mu must be held.
+func (m *Memory) withdraw(r *memRecipient, status RecipientStatus) bool {
 	row := m.queuedRow(r)
-	if row == nil || row.status != outboxPending {
+	switch {
+	case row == nil:
+		return false
+	case row.status == outboxSending:
+		if r.withdrawnAs == "" {
+			r.withdrawnAs = status
+		}
+		return false
+	case row.status != outboxPending:
 		return false
 	}
+	reason := withdrawalReason(status)
 	row.status = outboxFailed
 	row.lastReason = reason
 	m.setUnsentStatus(row, MessageFailed, reason)
@@ -234,7 +252,7 @@ func (m *Memory) CancelCampaign(ctx context.Context, merchantID, id string) (Cam
 		return copyCampaign(c), false, nil
 	}
 	for _, r := range c.recipients {
-		if r.status == RecipientPending || m.withdraw(r, ReasonCancelled) {
+		if r.status == RecipientPending || m.withdraw(r, RecipientCancelled) {
 			r.status = RecipientCancelled
 		}
 	}
@@ -262,7 +280,8 @@ func (m *Memory) RunningCampaigns(ctx context.Context, afterID string, limit int
 	defer m.mu.Unlock()
 	var ids []int64
 	for id, c := range m.campaigns {
-		if id > after && c.Status == CampaignRunning {
+		accountID, _ := parseID(c.AccountID)
+		if id > after && c.Status == CampaignRunning && m.accounts[accountID].Status == AccountActive {
 			ids = append(ids, id)
 		}
 	}
@@ -327,6 +346,7 @@ func (m *Memory) StartRecipients(ctx context.Context, campaignID string, limits 
 			msg := m.queueMessage(conv, Message{Content: c.Content, Type: "text"}, c.QuickReplies, now)
 			r.status = RecipientQueued
 			r.outboxID, _ = parseID(msg.ID)
+			m.outbox[r.outboxID].recipient = r
 			r.startedAt = now.UnixMilli()
 			starts = append(starts, r.startedAt) // now is the latest start
 			res.Started++
@@ -461,7 +481,7 @@ func (m *Memory) ApplyOptOut(ctx context.Context, ch OptOutChange) (OptOutResult
 			continue
 		}
 		for _, r := range c.recipients {
-			if r.xUserID == ch.XUserID && (r.status == RecipientPending || m.withdraw(r, ReasonOptedOut)) {
+			if r.xUserID == ch.XUserID && (r.status == RecipientPending || m.withdraw(r, RecipientOptedOut)) {
 				r.status = RecipientOptedOut
 				res.Withdrawn++
 			}
@@ -521,9 +541,10 @@ func (m *Memory) Suppression(ctx context.Context, accountID, xUserID string) (Su
 	return *s, nil
 }
 
-// deleteCampaignData removes the account's campaigns and suppressions.
-// m.mu must be held.
+// deleteCampaignData removes the account's campaigns, suppressions and the
+// sends recorded under AccountSendKey. m.mu must be held.
 func (m *Memory) deleteCampaignData(accountID string) {
+	delete(m.sends, AccountSendKey(accountID))
 	for id, c := range m.campaigns {
 		if c.AccountID == accountID {
 			delete(m.campaigns, id)

@@ -39,6 +39,7 @@ type memOutbox struct {
 	attempts       int
 	lastReason     string
 	queuedAt       time.Time
+	recipient      *memRecipient // the campaign recipient whose DM the row sends, or nil
 }
 
 // QueueMessage stores an outgoing DM and its outbox row; see Outbox.
@@ -258,6 +259,16 @@ func (m *Memory) Reschedule(ctx context.Context, lease Lease, at time.Time, reas
 	row, err := m.sendingRow(lease)
 	if err != nil {
 		return err
+	}
+	if r := row.recipient; r != nil && r.status == RecipientQueued && r.withdrawnAs != "" {
+		// An opt-out or a cancellation withdrew the DM while it was
+		// being sent.
+		withdrawn := withdrawalReason(r.withdrawnAs)
+		row.status = outboxFailed
+		row.lastReason = withdrawn
+		m.setUnsentStatus(row, MessageFailed, withdrawn)
+		r.status = r.withdrawnAs
+		return nil
 	}
 	row.status = outboxPending
 	row.availableAt = at.UnixMilli()

@@ -125,6 +125,11 @@ type Outbox interface {
 	// reason recorded as the message's StatusReason (a 429 or a transient
 	// failure before the request reached X). The message stays queued.
 	// The lease's claim ends: a later claim of the row has a new Lease.
+	// A campaign DM whose recipient an opt-out or a cancellation withdrew
+	// while it was being sent does not return to the queue. Reschedule
+	// settles its row and message as failed instead, with ReasonOptedOut
+	// or ReasonCancelled as the reason, and the recipient becomes opted
+	// out or cancelled (see Campaigns).
 	Reschedule(ctx context.Context, lease Lease, at time.Time, reason string) error
 	// DeferAccount makes every pending row of the account that would become
 	// claimable before until claimable at until instead, and returns how

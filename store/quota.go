@@ -14,6 +14,13 @@ type SendLimit struct {
 	Per time.Duration // at least a millisecond; stores count it in whole milliseconds
 }
 
+// AccountSendKey returns the SendQuotas key that counts the DMs sent by
+// the account with the given id. DeleteAccount deletes the sends recorded
+// under it.
+func AccountSendKey(accountID string) string {
+	return "dm:" + accountID
+}
+
 // SendQuotas counts sends per key, such as an account id, in the store, so
 // that every process that shares the store enforces one set of limits.
 type SendQuotas interface {
@@ -31,9 +38,11 @@ type SendQuotas interface {
 	//
 	// A call deletes the key's sends recorded at or before now minus the
 	// longest Per, so every call for one key must pass the same limits, or
-	// at least one as long as the longest. It returns ErrInvalid when key is
-	// empty, limits is empty, or a limit has a Max below 1 or a Per
-	// shorter than a millisecond.
+	// at least one as long as the longest. A call may also delete the
+	// sends of other keys that no limit counts anymore: those of a key
+	// whose every call had a now plus longest Per at or before this call's
+	// now. It returns ErrInvalid when key is empty, limits is empty, or a
+	// limit has a Max below 1 or a Per shorter than a millisecond.
 	ReserveSend(ctx context.Context, key string, now time.Time, limits []SendLimit) (ok bool, next time.Time, err error)
 }
 

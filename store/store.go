@@ -94,9 +94,10 @@ type Accounts interface {
 	// credentials. It returns ErrNotFound when no account has that user.
 	RevokeAccount(ctx context.Context, xUserID string) (Account, error)
 	// DeleteAccount removes the account with its credentials. Its
-	// conversations, messages, contacts, campaigns and suppressions are
-	// removed too. Connecting the same X user later creates a new account
-	// with a new id: ids are never reused.
+	// conversations, messages, contacts, campaigns, suppressions and the
+	// sends recorded under AccountSendKey are removed too. Connecting the
+	// same X user later creates a new account with a new id: ids are never
+	// reused.
 	DeleteAccount(ctx context.Context, merchantID, id string) error
 }
 

@@ -162,7 +162,12 @@ func (s *Store) DeleteAccount(ctx context.Context, merchantID, id string) error 
 				return err
 			}
 		}
-		return nil
+		key := store.AccountSendKey(id)
+		if _, err := tx.ExecContext(ctx, s.q("DELETE FROM sends WHERE quota_key = ?"), key); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, s.q("DELETE FROM send_quota_keys WHERE quota_key = ?"), key)
+		return err
 	})
 	return wrap("delete account", err)
 }

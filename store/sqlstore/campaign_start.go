@@ -10,7 +10,9 @@ import (
 )
 
 // StartRecipients starts pending recipients of the campaign as limits
-// allow; see store.Campaigns.
+// allow; see store.Campaigns. It first reads, without locks, whether the
+// campaign has anything to start or complete, so that a call for an idle
+// campaign costs a few reads and no write transaction.
 func (s *Store) StartRecipients(ctx context.Context, campaignID string, limits store.StartLimits) (store.StartResult, error) {
 	if limits.MaxQueued < 1 {
 		return store.StartResult{}, fmt.Errorf("sqlstore: MaxQueued %d is less than 1: %w", limits.MaxQueued, store.ErrInvalid)
@@ -22,13 +24,68 @@ func (s *Store) StartRecipients(ctx context.Context, campaignID string, limits s
 	if !ok {
 		return store.StartResult{}, store.ErrNotFound
 	}
-	var res store.StartResult
-	err := s.writeTx(ctx, func(tx *sql.Tx) error {
+	res, write, err := s.checkStart(ctx, id, limits)
+	if err != nil || !write {
+		return res, wrap("start campaign recipients", err)
+	}
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		res, err = s.startRecipients(ctx, tx, id, limits)
 		return err
 	})
 	return res, wrap("start campaign recipients", err)
+}
+
+// startStateSQL reads what StartRecipients can do for a campaign: the
+// campaign's and its account's status, whether a recipient is pending, and
+// how many of the campaign's DMs are pending or sending in the outbox.
+const startStateSQL = `SELECT c.status, a.status, c.account_id,
+	EXISTS (SELECT 1 FROM campaign_recipients p WHERE p.campaign_id = c.id AND p.status = 'pending'),
+	(SELECT COUNT(*) FROM campaign_recipients r JOIN outbox o ON o.id = r.outbox_id
+	 WHERE r.campaign_id = c.id AND r.status = 'queued' AND o.status IN ('pending', 'sending'))
+	FROM campaigns c JOIN accounts a ON a.id = c.account_id
+	WHERE c.id = ?`
+
+// checkStart reads, without locks, whether StartRecipients needs its write
+// transaction for the campaign id. When it does not, it returns the result
+// of the call, which starts nothing, and false. The reads are not one
+// snapshot and may miss a change that commits meanwhile, so a campaign can
+// be skipped once that the next call starts. The write transaction checks
+// everything again under the account's lock.
+func (s *Store) checkStart(ctx context.Context, id int64, limits store.StartLimits) (store.StartResult, bool, error) {
+	var campaignStatus store.CampaignStatus
+	var accountStatus store.AccountStatus
+	var accountID int64
+	var pending bool
+	var inQueue int
+	err := s.db.QueryRowContext(ctx, s.q(startStateSQL), id).
+		Scan(&campaignStatus, &accountStatus, &accountID, &pending, &inQueue)
+
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.StartResult{}, false, store.ErrNotFound
+	case err != nil:
+		return store.StartResult{}, false, err
+	case campaignStatus != store.CampaignRunning:
+		return store.StartResult{}, false, nil
+	case accountStatus != store.AccountActive:
+		return store.StartResult{AccountInactive: true}, false, nil
+	case !pending:
+		return store.StartResult{}, inQueue == 0, nil // complete once the queue is empty
+	case inQueue >= limits.MaxQueued:
+		return store.StartResult{}, false, nil
+	}
+
+	now := s.nowMillis()
+	allowed, err := s.startsAllowed(ctx, s.db, accountID, now, limits.DailyContacts)
+	if err != nil || allowed > 0 {
+		return store.StartResult{}, err == nil, err
+	}
+	next, err := s.nextStartAllowed(ctx, s.db, accountID, now, limits.DailyContacts)
+	if err != nil {
+		return store.StartResult{}, false, err
+	}
+	return store.StartResult{NextAt: fromMillis(next)}, false, nil
 }
 
 // campaignStart is the state of one StartRecipients call.
@@ -111,7 +168,7 @@ func (s *Store) startBatches(ctx context.Context, tx *sql.Tx, st *campaignStart)
 			return false, err
 		}
 		for _, r := range batch {
-			if st.free == 0 || st.allowed == 0 {
+			if st.free <= 0 || st.allowed <= 0 {
 				return true, nil
 			}
 			if err := s.startRecipient(ctx, tx, st, r.id, r.user); err != nil {
@@ -175,9 +232,9 @@ func (s *Store) settleRecipients(ctx context.Context, tx *sql.Tx, id, now int64)
 
 // startsAllowed returns how many recipients of the account's campaigns
 // limit allows to start at now: Max minus the starts after now minus Per.
-func (s *Store) startsAllowed(ctx context.Context, tx *sql.Tx, accountID, now int64, limit store.SendLimit) (int, error) {
+func (s *Store) startsAllowed(ctx context.Context, q querier, accountID, now int64, limit store.SendLimit) (int, error) {
 	var counted int
-	err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM campaign_recipients
+	err := q.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM campaign_recipients
 		WHERE account_id = ? AND started_at > ?`), accountID, now-limit.Per.Milliseconds()).Scan(&counted)
 	return max(0, limit.Max-counted), err
 }
@@ -185,16 +242,16 @@ func (s *Store) startsAllowed(ctx context.Context, tx *sql.Tx, accountID, now in
 // nextStartAllowed returns when limit allows the account's next start, for
 // an account that has used it up: Per after the oldest start that must
 // leave the window.
-func (s *Store) nextStartAllowed(ctx context.Context, tx *sql.Tx, accountID, now int64, limit store.SendLimit) (int64, error) {
+func (s *Store) nextStartAllowed(ctx context.Context, q querier, accountID, now int64, limit store.SendLimit) (int64, error) {
 	per := limit.Per.Milliseconds()
 	var counted int
-	err := tx.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM campaign_recipients
+	err := q.QueryRowContext(ctx, s.q(`SELECT COUNT(*) FROM campaign_recipients
 		WHERE account_id = ? AND started_at > ?`), accountID, now-per).Scan(&counted)
 	if err != nil || counted < limit.Max {
 		return now, err
 	}
 	var at int64
-	err = tx.QueryRowContext(ctx, s.q(`SELECT started_at FROM campaign_recipients
+	err = q.QueryRowContext(ctx, s.q(`SELECT started_at FROM campaign_recipients
 		WHERE account_id = ? AND started_at > ? ORDER BY started_at LIMIT 1 OFFSET ?`),
 		accountID, now-per, counted-limit.Max).Scan(&at)
 	return at + per, err

@@ -252,7 +252,7 @@ func (s *Store) CancelCampaign(ctx context.Context, merchantID, id string) (stor
 			WHERE campaign_id = ? AND status = 'pending'`), store.RecipientCancelled, now, n); err != nil {
 			return err
 		}
-		_, err = s.withdrawQueued(ctx, tx, "r.campaign_id = ?", []any{n}, store.RecipientCancelled, store.ReasonCancelled)
+		_, err = s.withdrawQueued(ctx, tx, "r.campaign_id = ?", []any{n}, store.RecipientCancelled)
 		if err != nil {
 			return err
 		}
@@ -285,17 +285,21 @@ func (s *Store) lockCampaign(ctx context.Context, tx *sql.Tx, id int64, merchant
 	return scanCampaign(tx.QueryRowContext(ctx, s.q("SELECT "+campaignColumns+" FROM campaigns WHERE id = ?"), id))
 }
 
-// withdrawQueued settles as failed, with reason, the pending outbox rows
-// of the queued recipients that where selects (a condition on r, the
-// campaign_recipients row), and gives those recipients status. Rows being
-// sent are left to their sender: the UPDATE of a row that a claim took
-// first changes nothing. It returns the number of recipients withdrawn.
-// The caller holds the lock of the recipients' account.
-func (s *Store) withdrawQueued(ctx context.Context, tx *sql.Tx, where string, args []any, status store.RecipientStatus, reason string) (int, error) {
+// withdrawQueued withdraws the DMs of the queued recipients that where
+// selects (a condition on r, the campaign_recipients row), which become
+// status, store.RecipientOptedOut or store.RecipientCancelled. A pending
+// outbox row is settled as failed, with the reason of status, and its
+// recipient takes status at once. A row being sent stays with its sender:
+// its recipient's withdrawn_as records status, so that Reschedule settles
+// the row instead of returning it to the queue. A row that a claim took
+// after the SELECT is one being sent. It returns the number of recipients
+// that took status. The caller holds the lock of the recipients' account,
+// which Reschedule takes too.
+func (s *Store) withdrawQueued(ctx context.Context, tx *sql.Tx, where string, args []any, status store.RecipientStatus) (int, error) {
 	type queued struct{ recipientID, outboxID int64 }
 	list, err := queryList(ctx, tx, s.q(`SELECT r.id, o.id FROM campaign_recipients r
 		JOIN outbox o ON o.id = r.outbox_id
-		WHERE `+where+` AND r.status = 'queued' AND o.status = 'pending'`), args,
+		WHERE `+where+` AND r.status = 'queued' AND o.status IN ('pending', 'sending')`), args,
 		func(row rowScanner) (queued, error) {
 			var q queued
 			err := row.Scan(&q.recipientID, &q.outboxID)
@@ -304,6 +308,7 @@ func (s *Store) withdrawQueued(ctx context.Context, tx *sql.Tx, where string, ar
 	if err != nil {
 		return 0, err
 	}
+	reason := withdrawalReason(status)
 	withdrawn := 0
 	now := s.nowMillis()
 	for _, q := range list {
@@ -311,7 +316,15 @@ func (s *Store) withdrawQueued(ctx context.Context, tx *sql.Tx, where string, ar
 		err := tx.QueryRowContext(ctx, s.q(`UPDATE outbox SET status = 'failed', last_reason = ?, updated_at = ?
 			WHERE id = ? AND status = 'pending' RETURNING message_id`), reason, now, q.outboxID).Scan(&messageID)
 		if errors.Is(err, sql.ErrNoRows) {
-			continue // claimed meanwhile
+			// The row is being sent, or a lease expiry settled it
+			// meanwhile, which leaves withdrawn_as unread. A withdrawal
+			// recorded earlier is kept.
+			_, err = tx.ExecContext(ctx, s.q(`UPDATE campaign_recipients SET withdrawn_as = ?, updated_at = ?
+				WHERE id = ? AND withdrawn_as = ''`), status, now, q.recipientID)
+			if err != nil {
+				return 0, err
+			}
+			continue
 		}
 		if err != nil {
 			return 0, err
@@ -328,8 +341,18 @@ func (s *Store) withdrawQueued(ctx context.Context, tx *sql.Tx, where string, ar
 	return withdrawn, nil
 }
 
-// RunningCampaigns lists running campaigns in id order; see
-// store.Campaigns.
+// withdrawalReason returns the status reason of a DM withdrawn from a
+// recipient that became status, store.RecipientOptedOut or
+// store.RecipientCancelled.
+func withdrawalReason(status store.RecipientStatus) string {
+	if status == store.RecipientOptedOut {
+		return store.ReasonOptedOut
+	}
+	return store.ReasonCancelled
+}
+
+// RunningCampaigns lists the running campaigns of active accounts in id
+// order; see store.Campaigns.
 func (s *Store) RunningCampaigns(ctx context.Context, afterID string, limit int) ([]store.Campaign, error) {
 	if err := checkLimit(limit); err != nil {
 		return nil, err
@@ -341,8 +364,10 @@ func (s *Store) RunningCampaigns(ctx context.Context, afterID string, limit int)
 			return nil, fmt.Errorf("sqlstore: invalid campaign id %.40q: %w", afterID, store.ErrInvalid)
 		}
 	}
-	list, err := queryList(ctx, s.db, s.q("SELECT "+campaignColumns+
-		" FROM campaigns WHERE status = 'running' AND id > ? ORDER BY id LIMIT ?"), []any{after, limit}, scanCampaign)
+	list, err := queryList(ctx, s.db, s.q("SELECT "+campaignColumns+` FROM campaigns
+		WHERE status = 'running' AND id > ?
+		AND EXISTS (SELECT 1 FROM accounts a WHERE a.id = campaigns.account_id AND a.status = ?)
+		ORDER BY id LIMIT ?`), []any{after, store.AccountActive, limit}, scanCampaign)
 	return list, wrap("list running campaigns", err)
 }
 

@@ -372,12 +372,20 @@ func (s *Store) settle(ctx context.Context, lease store.Lease, status string, ms
 	return msg, wrap("settle outbox row", err)
 }
 
-// Reschedule returns a sending row to pending; see store.Outbox.
+// Reschedule returns a sending row to pending, or settles it as failed
+// when its campaign recipient was withdrawn; see store.Outbox.
 func (s *Store) Reschedule(ctx context.Context, lease store.Lease, at time.Time, reason string) error {
 	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		row, err := s.sendingRow(ctx, tx, lease)
 		if err != nil {
 			return err
+		}
+		withdrawnAs, err := s.withdrawnAs(ctx, tx, row.id)
+		if err != nil {
+			return err
+		}
+		if withdrawnAs != "" {
+			return s.settleWithdrawn(ctx, tx, lease, row, withdrawnAs)
 		}
 		err = s.updateLeased(ctx, tx, lease, `UPDATE outbox
 			SET status = 'pending', available_at = ?, last_reason = ?, updated_at = ?
@@ -390,6 +398,37 @@ func (s *Store) Reschedule(ctx context.Context, lease store.Lease, at time.Time,
 		return err
 	})
 	return wrap("reschedule outbox row", err)
+}
+
+// withdrawnAs returns the status that an opt-out or a cancellation
+// recorded for the queued campaign recipient whose DM the outbox row
+// sends, and "" when the row sends no such DM or nothing withdrew it.
+func (s *Store) withdrawnAs(ctx context.Context, tx *sql.Tx, outboxID int64) (store.RecipientStatus, error) {
+	var status store.RecipientStatus
+	err := tx.QueryRowContext(ctx, s.q(`SELECT withdrawn_as FROM campaign_recipients
+		WHERE outbox_id = ? AND status = 'queued'`), outboxID).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return status, err
+}
+
+// settleWithdrawn settles the sending row of a withdrawn recipient's DM
+// as failed, with the reason of status, and gives the recipient status.
+func (s *Store) settleWithdrawn(ctx context.Context, tx *sql.Tx, lease store.Lease, row outboxRow, status store.RecipientStatus) error {
+	reason := withdrawalReason(status)
+	now := s.nowMillis()
+	err := s.updateLeased(ctx, tx, lease, `UPDATE outbox SET status = 'failed', last_reason = ?, updated_at = ?
+		WHERE status = 'sending' AND id = ? AND lease_owner = ? AND attempts = ?`, reason, now)
+	if err != nil {
+		return err
+	}
+	if _, err := s.setUnsentStatus(ctx, tx, row.messageID, store.MessageFailed, reason); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, s.q("UPDATE campaign_recipients SET status = ?, updated_at = ? WHERE outbox_id = ?"),
+		status, now, row.id)
+	return err
 }
 
 // DeferAccount postpones the account's pending rows to until; see

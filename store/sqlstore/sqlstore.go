@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/goodgo/xactivity/store"
@@ -19,6 +20,9 @@ type Store struct {
 	now      func() time.Time
 	writeSem chan struct{} // held during write transactions; nil when the database runs them concurrently
 	inbox    *committer
+	// reserveCalls counts ReserveSend calls, every pruneEvery-th of which
+	// deletes idle send quota keys.
+	reserveCalls atomic.Uint64
 }
 
 var _ store.Store = (*Store)(nil)

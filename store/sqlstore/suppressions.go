@@ -70,7 +70,7 @@ func (s *Store) applyOptOut(ctx context.Context, tx *sql.Tx, accountID int64, ch
 		return store.OptOutResult{}, err
 	}
 	withdrawn, err := s.withdrawQueued(ctx, tx, "r.account_id = ? AND r.x_user_id = ?", []any{accountID, ch.XUserID},
-		store.RecipientOptedOut, store.ReasonOptedOut)
+		store.RecipientOptedOut)
 	if err != nil {
 		return store.OptOutResult{}, err
 	}

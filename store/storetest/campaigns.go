@@ -75,6 +75,9 @@ func runCampaigns(t *testing.T, open Opener) {
 	t.Run("opt-out withdraws recipients", testOptOut(open))
 	t.Run("opt-out order", testOptOutOrder(open))
 	t.Run("cancel", testCancelCampaign(open))
+	t.Run("opt-out while sending", testOptOutWhileSending(open))
+	t.Run("cancel while sending", testCancelWhileSending(open))
+	t.Run("queue over MaxQueued", testQueueOverMaxQueued(open))
 	t.Run("completion", testCampaignCompletion(open))
 	t.Run("inactive account", testCampaignInactiveAccount(open))
 	t.Run("delete account", testCampaignDeleteAccount(open))
@@ -358,6 +361,86 @@ func testOptOut(open Opener) func(t *testing.T) {
 	}
 }
 
+// testOptOutWhileSending opts out a recipient whose DM is being sent. The
+// DM stays with its sender, but when the sender returns it to the queue,
+// Reschedule settles it as failed and the recipient becomes opted out.
+func testOptOutWhileSending(open Opener) func(t *testing.T) {
+	return func(t *testing.T) {
+		f := newFixture(t, open)
+		a := f.connect("m1", "100", "shop")
+		c := f.createCampaign(a, "11", "12")
+		f.start(c, wideLimits)
+		items := f.claimOutbox(10, time.Minute)
+		wantEqual(t, "recipients being sent", recipientsOf(items), []string{"11", "12"})
+
+		res, err := f.s.ApplyOptOut(f.ctx, store.OptOutChange{AccountID: a.ID, XUserID: "11", OptedOut: true, At: startTime})
+		mustNoError(t, "ApplyOptOut", err)
+		wantEqual(t, "opt-out while sending", res, store.OptOutResult{Changed: true})
+		f.wantTotals(c, map[store.RecipientStatus]int{store.RecipientQueued: 2})
+
+		f.clock.Advance(time.Second)
+		for _, it := range items {
+			err := f.s.Reschedule(f.ctx, it.Lease, f.clock.Now(), "429: rate limited")
+			mustNoError(t, "Reschedule to "+it.RecipientID, err)
+		}
+		f.wantTotals(c, map[store.RecipientStatus]int{store.RecipientOptedOut: 1, store.RecipientQueued: 1})
+		f.wantOutboxCounts(1, 0)
+		wantEqual(t, "recipients claimable again", recipientsOf(f.claimOutbox(10, time.Minute)), []string{"12"})
+		var statuses []string
+		for _, m := range f.messages("m1", f.conversationOf(a, "11")) {
+			statuses = append(statuses, string(m.Status)+": "+m.StatusReason)
+		}
+		wantEqual(t, "messages to 11", statuses, []string{"failed: " + store.ReasonOptedOut})
+		err = f.s.Reschedule(f.ctx, items[0].Lease, f.clock.Now(), "429: rate limited")
+		wantError(t, "second Reschedule of the withdrawn DM", err, store.ErrNotClaimed)
+	}
+}
+
+// testCancelWhileSending cancels a campaign while one of its DMs is being
+// sent, and the sender then returns that DM to the queue.
+func testCancelWhileSending(open Opener) func(t *testing.T) {
+	return func(t *testing.T) {
+		f := newFixture(t, open)
+		a := f.connect("m1", "100", "shop")
+		c := f.createCampaign(a, "11", "12", "13")
+		f.start(c, store.StartLimits{MaxQueued: 2, DailyContacts: wideLimits.DailyContacts})
+		sending := f.claimOutbox(1, time.Minute) // 11's DM
+		_, cancelled, err := f.s.CancelCampaign(f.ctx, "m1", c.ID)
+		mustNoError(t, "CancelCampaign", err)
+		if !cancelled {
+			t.Fatal("CancelCampaign did not cancel the running campaign")
+		}
+		f.wantTotals(c, map[store.RecipientStatus]int{store.RecipientCancelled: 2, store.RecipientQueued: 1})
+
+		err = f.s.Reschedule(f.ctx, sending[0].Lease, f.clock.Now(), "connection reset before the request was sent")
+		mustNoError(t, "Reschedule", err)
+		f.wantTotals(c, map[store.RecipientStatus]int{store.RecipientCancelled: 3})
+		f.wantOutboxCounts(0, 0)
+		if items := f.claimOutbox(10, time.Minute); len(items) != 0 {
+			t.Errorf("claimable DMs after the cancellation = %v, want none", recipientsOf(items))
+		}
+		msgs := f.messages("m1", f.conversationOf(a, "11"))
+		if len(msgs) != 1 || msgs[0].Status != store.MessageFailed || msgs[0].StatusReason != store.ReasonCancelled {
+			t.Errorf("messages to 11 = %+v, want the DM failed with %q", msgs, store.ReasonCancelled)
+		}
+	}
+}
+
+// testQueueOverMaxQueued starts a campaign with fewer DMs allowed in the
+// queue than it has there already: nothing starts.
+func testQueueOverMaxQueued(open Opener) func(t *testing.T) {
+	return func(t *testing.T) {
+		f := newFixture(t, open)
+		a := f.connect("m1", "100", "shop")
+		c := f.createCampaign(a, users(5)...)
+		res := f.start(c, store.StartLimits{MaxQueued: 3, DailyContacts: wideLimits.DailyContacts})
+		wantEqual(t, "start with MaxQueued 3", res, store.StartResult{Started: 3})
+		res = f.start(c, store.StartLimits{MaxQueued: 1, DailyContacts: wideLimits.DailyContacts})
+		wantEqual(t, "start with 3 queued and MaxQueued 1", res, store.StartResult{})
+		f.wantTotals(c, map[store.RecipientStatus]int{store.RecipientQueued: 3, store.RecipientPending: 2})
+	}
+}
+
 // conversationOf returns the id of the account's conversation with user.
 func (f *fixture) conversationOf(a store.Account, user string) string {
 	f.t.Helper()
@@ -471,9 +554,23 @@ func testCampaignInactiveAccount(open Opener) func(t *testing.T) {
 		_, err := f.s.RevokeAccount(f.ctx, "100")
 		mustNoError(t, "RevokeAccount", err)
 		wantEqual(t, "start while revoked", f.start(c, wideLimits), store.StartResult{AccountInactive: true})
+		f.wantRunning("while revoked")
 		f.connect("m1", "100", "shop")
+		f.wantRunning("after reconnecting", c.ID)
 		wantEqual(t, "start after reconnecting", f.start(c, wideLimits), store.StartResult{Started: 1})
 	}
+}
+
+// wantRunning checks the ids of RunningCampaigns.
+func (f *fixture) wantRunning(when string, ids ...string) {
+	f.t.Helper()
+	running, err := f.s.RunningCampaigns(f.ctx, "", 10)
+	mustNoError(f.t, "RunningCampaigns", err)
+	var got []string
+	for _, c := range running {
+		got = append(got, c.ID)
+	}
+	wantEqual(f.t, "running campaigns "+when, got, ids)
 }
 
 func testCampaignDeleteAccount(open Opener) func(t *testing.T) {

@@ -70,6 +70,24 @@ func runSendQuotas(t *testing.T, open Opener) {
 		f.wantRefused("k", later, daily, millis(later).Add(24*time.Hour))
 	})
 
+	t.Run("many calls for other keys", func(t *testing.T) {
+		// A store may delete the sends of keys that no limit counts
+		// anymore while it serves other keys, as the SQL stores do every
+		// few hundred calls. A key's sends inside its longest window stay.
+		f := newFixture(t, open)
+		daily := []store.SendLimit{{Max: 1, Per: 24 * time.Hour}}
+		minute := []store.SendLimit{{Max: 1, Per: time.Minute}}
+		f.wantReserved("daily", startTime, daily)
+		const calls, keys = 600, 10
+		for i := range calls {
+			f.wantReserved(fmt.Sprintf("minute %d", i%keys), startTime.Add(time.Duration(i)*time.Minute), minute)
+		}
+		last := millis(startTime).Add((calls - 1) * time.Minute)
+		f.wantRefused(fmt.Sprintf("minute %d", (calls-1)%keys), last.Add(30*time.Second), minute, last.Add(time.Minute))
+		f.wantRefused("daily", startTime.Add(12*time.Hour), daily, millis(startTime).Add(24*time.Hour))
+		f.wantReserved("daily", startTime.Add(24*time.Hour), daily)
+	})
+
 	t.Run("invalid arguments", func(t *testing.T) {
 		f := newFixture(t, open)
 		valid := []store.SendLimit{{Max: 1, Per: time.Hour}}
