@@ -212,7 +212,15 @@ func (s *server) createCampaign(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.campaigns.campaigns.WithLabelValues("created").Inc()
 	s.log.Info("campaign created", "campaign", c.ID, "account", c.AccountID, "merchant", merchant, "recipients", c.Recipients)
-	s.writeCampaign(w, r, http.StatusCreated, c)
+	// The campaign is stored, so the response is 201 even when its
+	// totals cannot be read: a 500 would make the client retry and
+	// create a second campaign.
+	v, _, err := s.campaignDetail(r.Context(), c)
+	if err != nil {
+		s.log.Error("reading a new campaign's progress failed; responding without totals", "campaign", c.ID, "err", err)
+		v = viewCampaign(c)
+	}
+	writeData(w, http.StatusCreated, v)
 }
 
 // writeCampaign writes the campaign with its totals and, while it runs,
@@ -267,6 +275,11 @@ func (s *server) listCampaigns(w http.ResponseWriter, r *http.Request) {
 	writeList(w, views, page.NextCursor)
 }
 
+// getCampaign writes one campaign with its totals.
+//
+// NOTE: recipients' states are shown only as totals. A route that lists
+// each recipient with its state needs a store call that pages a
+// campaign's recipients, which store.Campaigns does not have.
 func (s *server) getCampaign(w http.ResponseWriter, r *http.Request) {
 	c, err := s.store.Campaign(r.Context(), merchantID(r.Context()), r.PathValue("id"))
 	if s.storeError(w, r, "campaign", err) {

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -502,4 +505,139 @@ func TestCampaignRoutesTenancyListAndCancel(t *testing.T) {
 	if r := h.do(http.MethodPost, apiBase+"/campaigns/"+created[1].ID+"/cancel", h.token("m1"), nil); r.Status != http.StatusConflict || r.Error.Code != "campaign_completed" {
 		t.Errorf("cancel of a completed campaign: status %d code %q, want 409 campaign_completed", r.Status, r.Error.Code)
 	}
+}
+
+// detailFailingStore is a store whose CampaignProgress and CampaignStarts
+// fail while the matching flag is set.
+type detailFailingStore struct {
+	store.Store
+	progressFails, startsFail atomic.Bool
+}
+
+var errDetailStoreDown = errors.New("read timed out")
+
+func (s *detailFailingStore) CampaignProgress(ctx context.Context, merchantID, id string) (store.CampaignProgress, error) {
+	if s.progressFails.Load() {
+		return store.CampaignProgress{}, errDetailStoreDown
+	}
+	return s.Store.CampaignProgress(ctx, merchantID, id)
+}
+
+func (s *detailFailingStore) CampaignStarts(ctx context.Context, accountID string, since time.Time) ([]time.Time, error) {
+	if s.startsFail.Load() {
+		return nil, errDetailStoreDown
+	}
+	return s.Store.CampaignStarts(ctx, accountID, since)
+}
+
+// TestCreateCampaignDetailFailure checks that POST /campaigns responds
+// 201 with the stored campaign, without totals, when reading its progress
+// or estimating its completion fails after it was created, so that a
+// client has no reason to retry and create it twice.
+func TestCreateCampaignDetailFailure(t *testing.T) {
+	h, acct, ids := campaignHarness(t, 2)
+	st := &detailFailingStore{Store: h.srv.store}
+	h.srv.store = st
+	for i, fail := range []*atomic.Bool{&st.progressFails, &st.startsFail} {
+		fail.Store(true)
+		v := h.createCampaign(acct, ids)
+		fail.Store(false)
+		if v.ID == "" || v.Status != "running" || v.Recipients != 2 {
+			t.Errorf("case %d: created campaign %+v, want a running campaign of 2 recipients", i, v)
+		}
+		if v.Totals != nil || v.EstimatedCompletionAt != nil {
+			t.Errorf("case %d: created campaign has totals %+v and estimate %v, want neither", i, v.Totals, v.EstimatedCompletionAt)
+		}
+		if got := h.campaign(v.ID); got.Totals == nil || got.Totals.Pending != 2 {
+			t.Errorf("case %d: GET of the campaign = %+v, want 2 pending recipients", i, got)
+		}
+	}
+	page, err := h.srv.store.Campaigns(context.Background(), store.CampaignQuery{MerchantID: "m1", Limit: 10})
+	if err != nil || len(page.Items) != 2 {
+		t.Errorf("stored campaigns = %d, %v; want 2, one per request", len(page.Items), err)
+	}
+	if got := strings.Count(h.logs.String(), "reading a new campaign's progress failed"); got != 2 {
+		t.Errorf("%d log lines for the failed progress reads, want 2:\n%s", got, h.logs)
+	}
+	if strings.Contains(h.logs.String(), `msg="request failed"`) {
+		t.Errorf("a request failed:\n%s", h.logs)
+	}
+}
+
+// TestReplicasRunCampaignOnce has two replicas on one PostgreSQL schema
+// run the campaign worker and the outbox of one campaign at the same
+// time, as fast as they can. Each recipient must get exactly one DM, and
+// the campaign must complete with every recipient sent.
+func TestReplicasRunCampaignOnce(t *testing.T) {
+	a, b := newReplicas(t)
+	const recipients = 60
+	ids := make([]string, recipients)
+	for i := range ids {
+		ids[i] = customerID(i)
+		if _, err := a.fake.AddUser(a.app.ID, xtest.User{ID: ids[i], Username: fmt.Sprint("customer_", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// v1.1 lets the account send 1,000 DMs a day; v2 would pause the
+	// campaign for 15 minutes after 15 DMs.
+	for _, h := range []*harness{a, b} {
+		h.srv.settings.APIVersion = "1.1-enterprise"
+		h.srv.sender = newSender(h.srv)
+	}
+	c := a.createCampaign(a.connect("m1"), ids)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	loop := func(step func() error) {
+		defer wg.Done()
+		for ctx.Err() == nil {
+			if err := step(); err != nil && ctx.Err() == nil {
+				errs <- err
+				return
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	for _, h := range []*harness{a, b} {
+		wg.Add(2)
+		go loop(func() error {
+			_, _, err := h.srv.startCampaigns(ctx)
+			return err
+		})
+		go loop(func() error {
+			_, err := h.srv.sender.sendDue(ctx)
+			return err
+		})
+	}
+	waitFor(t, 60*time.Second, "campaign completed", func() (bool, string) {
+		select {
+		case err := <-errs:
+			return true, err.Error()
+		default:
+		}
+		got, err := a.srv.store.Campaign(context.Background(), "m1", c.ID)
+		return err == nil && got.Status == store.CampaignCompleted, fmt.Sprint(got.Status, err)
+	})
+	cancel()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("replica worker: %v", err)
+	}
+
+	dms := campaignDMs(a, campaignContent)
+	for i, id := range ids {
+		if len(dms[id]) != 1 {
+			t.Errorf("recipient %d got %d campaign DMs, want 1", i, len(dms[id]))
+		}
+	}
+	if got := len(a.fake.SentDMs()); got != recipients {
+		t.Errorf("fake X accepted %d DMs, want %d", got, recipients)
+	}
+	if v := a.campaign(c.ID); v.Status != "completed" || *v.Totals != (campaignTotals{Sent: recipients}) {
+		t.Errorf("campaign %s with totals %+v, want completed with %d sent", v.Status, *v.Totals, recipients)
+	}
+	t.Logf("calls that started recipients: %d on replica a, %d on replica b",
+		strings.Count(a.logs.String(), "campaign recipients started"), strings.Count(b.logs.String(), "campaign recipients started"))
 }

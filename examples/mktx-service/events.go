@@ -127,7 +127,7 @@ func (s *server) onDirectMessage(ctx context.Context, d *accountactivity.Deliver
 		return fmt.Errorf("record DM %s: %w", e.ID, err)
 	}
 	if direction == store.Inbound {
-		if err := s.applyOptKeyword(ctx, acct, e); err != nil {
+		if err := s.applyOptKeyword(ctx, acct, msg.ConversationID, e); err != nil {
 			return err
 		}
 	}

@@ -10,10 +10,12 @@ import (
 )
 
 // postgresHarnessTests are the harness tests that TestPostgres runs again
-// with the service on PostgreSQL: webhook deliveries to conversations,
-// sending DMs and their echoes, the OAuth callback, restarts and lease
-// takeovers, tenancy, the API rate limit shared by replicas, and
-// campaigns with opt-outs.
+// with the service on PostgreSQL. They cover webhook deliveries to
+// conversations, sending DMs and their echoes, the OAuth callback,
+// restarts and lease takeovers, and tenancy. They also cover the API rate
+// limit shared by replicas, campaigns with opt-outs and X's refusals, and
+// a DM put back to the queue while the store fails. The two-replica
+// tests, such as TestReplicasRunCampaignOnce, run on PostgreSQL only.
 var postgresHarnessTests = []struct {
 	name string
 	test func(*testing.T)
@@ -55,6 +57,12 @@ var postgresHarnessTests = []struct {
 	{"CampaignStopBeforeTurn", TestCampaignStopBeforeTurn},
 	{"CampaignSkipsUndeliverable", TestCampaignSkipsUndeliverable},
 	{"CampaignRoutesTenancyListAndCancel", TestCampaignRoutesTenancyListAndCancel},
+	{"CampaignTakesThreeDaysAtDailyLimit", TestCampaignTakesThreeDaysAtDailyLimit},
+	{"CampaignSenderRestrictionMarksNobody", TestCampaignSenderRestrictionMarksNobody},
+	{"CampaignNotFollowingNotMarked", TestCampaignNotFollowingNotMarked},
+	{"OptOutConfirmationOncePerDay", TestOptOutConfirmationOncePerDay},
+	{"CreateCampaignDetailFailure", TestCreateCampaignDetailFailure},
+	{"SendDuePutBackRetried", TestSendDuePutBackRetried},
 }
 
 // TestPostgres runs postgresHarnessTests with the service on a new

@@ -22,6 +22,13 @@ const (
 	maxSendAttempts = 5               // sends rescheduled for transient failures before a DM fails
 	outboxBatch     = 16
 	quotaRetryDelay = 5 * time.Second // wait before a DM whose quota check failed is claimed again
+
+	firstPutBackDelay = 100 * time.Millisecond
+	maxPutBackDelay   = 5 * time.Second
+	// putBackMargin ends the put-back attempts this long before a claim's
+	// lease ends, which leaves room for a store clock ahead of the
+	// service's and for the last attempt's duration.
+	putBackMargin = 15 * time.Second
 )
 
 // sendOutcome is the result of one DM send.
@@ -40,6 +47,9 @@ type sender struct {
 	owner   string
 	limits  []store.SendLimit // of every account
 	timeout time.Duration
+	// putBackDelay is the first wait before a failed put-back is tried
+	// again. Each later wait doubles, up to maxPutBackDelay.
+	putBackDelay time.Duration
 }
 
 func newSender(s *server) *sender {
@@ -48,6 +58,8 @@ func newSender(s *server) *sender {
 		owner:   "mktx-send-" + randomHex(6),
 		limits:  accountLimits(s.settings),
 		timeout: xTimeout,
+
+		putBackDelay: firstPutBackDelay,
 	}
 }
 
@@ -225,10 +237,12 @@ func (sn *sender) runOutbox(ctx context.Context) {
 // allow a send now. The others go back to the queue for their next allowed
 // time. It returns how many rows it claimed.
 func (sn *sender) sendDue(ctx context.Context) (int, error) {
+	claimedAt := sn.s.now()
 	items, err := sn.s.store.ClaimOutbox(ctx, sn.owner, outboxBatch, sendLease)
 	if err != nil {
 		return 0, err
 	}
+	putBackBy := claimedAt.Add(sendLease - putBackMargin)
 	work := context.WithoutCancel(ctx)
 	for _, item := range items {
 		now := sn.s.now()
@@ -236,16 +250,12 @@ func (sn *sender) sendDue(ctx context.Context) (int, error) {
 		if err != nil {
 			// Nothing was sent, so the DM can go back to the queue.
 			sn.s.log.Error("checking an account's DM limits failed", "message", item.MessageID, "account", item.AccountID, "err", err)
-			if _, err := sn.reschedule(work, item, now.Add(quotaRetryDelay), "checking the account's DM limits failed"); err != nil {
-				sn.s.log.Error("rescheduling a DM failed", "message", item.MessageID, "err", err)
-			}
+			sn.putBack(ctx, item, now.Add(quotaRetryDelay), "checking the account's DM limits failed", putBackBy)
 			continue
 		}
 		if !ok {
 			sn.s.metrics.rateLimitWaits.WithLabelValues("account_daily").Inc()
-			if _, err := sn.reschedule(work, item, next, "account DM limit reached"); err != nil {
-				sn.s.log.Error("rescheduling a DM failed", "message", item.MessageID, "err", err)
-			}
+			sn.putBack(ctx, item, next, "account DM limit reached", putBackBy)
 			// The account's other queued DMs cannot go before then either.
 			if _, err := sn.s.store.DeferAccount(work, item.AccountID, next); err != nil {
 				sn.s.log.Error("deferring an account's DMs failed", "account", item.AccountID, "err", err)
@@ -257,6 +267,42 @@ func (sn *sender) sendDue(ctx context.Context) (int, error) {
 		}
 	}
 	return len(items), nil
+}
+
+// putBack returns a claimed row that was not sent to the queue, claimable
+// at at. A row left sending becomes unknown when its lease expires,
+// although it was never sent, so a failed attempt is tried again after a
+// growing delay, as long as the next attempt starts before deadline. It
+// gives up early when ctx ends, as at shutdown.
+func (sn *sender) putBack(ctx context.Context, item store.OutboxItem, at time.Time, reason string, deadline time.Time) {
+	work := context.WithoutCancel(ctx)
+	delay := sn.putBackDelay
+	for attempt := 1; ; attempt++ {
+		_, err := sn.reschedule(work, item, at, reason)
+		if err == nil {
+			return
+		}
+		if errors.Is(err, store.ErrNotClaimed) || errors.Is(err, store.ErrNotFound) {
+			sn.s.log.Warn("putting a DM back to the queue failed: the claim has ended", "message", item.MessageID, "err", err)
+			return
+		}
+		if !sn.s.now().Add(delay).Before(deadline) {
+			sn.s.log.Error("putting a DM back to the queue failed; giving up, so it becomes unknown when its claim's lease expires",
+				"message", item.MessageID, "account", item.AccountID, "attempts", attempt, "err", err)
+			return
+		}
+		sn.s.log.Warn("putting a DM back to the queue failed; retrying", "message", item.MessageID, "attempt", attempt, "retry_in", delay, "err", err)
+		timer := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			sn.s.log.Error("putting a DM back to the queue failed; stopped by shutdown, so it becomes unknown when its claim's lease expires",
+				"message", item.MessageID, "account", item.AccountID, "attempts", attempt, "err", err)
+			return
+		case <-timer.C:
+		}
+		delay = min(2*delay, maxPutBackDelay)
+	}
 }
 
 // sendRequest is the body of POST /conversations/{id}/messages.
