@@ -55,7 +55,13 @@ func writeList(w http.ResponseWriter, data any, nextCursor string) {
 	writeJSON(w, http.StatusOK, successBody{Success: true, Data: data, NextCursor: nextCursor})
 }
 
+// writeError writes the service's error body. Every 413 response reports
+// a body over a size limit, so its code is payload_too_large, as on the
+// webhook route, whatever code the caller passes.
 func writeError(w http.ResponseWriter, status int, code, message string) {
+	if status == http.StatusRequestEntityTooLarge {
+		code = "payload_too_large"
+	}
 	writeJSON(w, status, errorBody{Error: errorDetail{Code: code, Message: message}})
 }
 
@@ -102,7 +108,8 @@ func parseLimit(r *http.Request) (int, error) {
 }
 
 // decodeJSON decodes a bounded JSON request body into v, rejecting unknown
-// trailing data.
+// trailing data. It returns 413 for a body over maxRequestBytes, which
+// writeError sends with the code payload_too_large, and 400 otherwise.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) (status int, err error) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxRequestBytes))
 	if err := dec.Decode(v); err != nil {

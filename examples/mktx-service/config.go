@@ -130,6 +130,10 @@ type Settings struct {
 	// insecureWebhookURL lets tests register http webhook URLs with a
 	// fake X; no setting turns it on.
 	insecureWebhookURL bool
+	// watchStart, when not nil, holds the webhook watcher back until it is
+	// closed. The demo closes it once it registered the webhook, so the
+	// first poll does not report a missing webhook. No setting sets it.
+	watchStart <-chan struct{}
 }
 
 // LoadConfig reads the JSON file at path (when path is not empty) and then
@@ -207,6 +211,10 @@ func (c Config) Settings() (Settings, error) {
 	if u, err := url.Parse(s.APIBaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		invalid = append(invalid, "TWITTER__API_BASE_URL (an http or https URL)")
 	}
+	if s.WebhookURL != "" && !absoluteHTTPURL(s.WebhookURL) {
+		// The value may hold a password, so the message does not repeat it.
+		invalid = append(invalid, "TWITTER__WEBHOOK_URL (an absolute https URL, such as https://shop.example.com"+apiBase+"/webhooks/twitter; X registers only https URLs, and http works only with a fake X)")
+	}
 	s.CallbackURL = string(c.Twitter.CallbackURL)
 	if s.CallbackURL == "" {
 		s.CallbackURL = defaultCallbackURL(s.WebhookURL)
@@ -282,6 +290,13 @@ func (c Config) Settings() (Settings, error) {
 		*f.dst = d
 	}
 	return s, configError(missing, invalid)
+}
+
+// absoluteHTTPURL reports whether raw is an absolute http or https URL
+// with a host.
+func absoluteHTTPURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // defaultCallbackURL returns the URL of the OAuth callback route next to

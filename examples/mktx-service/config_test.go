@@ -119,6 +119,7 @@ func TestSettingsRejectsInvalidValues(t *testing.T) {
 		"MKTX__LOG_LEVEL":                 "loud",
 		"MKTX__JWT_SECRET":                "short",
 		"TWITTER__CALLBACK_URL":           "/oauth/callback",
+		"TWITTER__WEBHOOK_URL":            "ftp://x",
 	}
 	for name, value := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -197,7 +198,6 @@ func TestSettingsCallbackURL(t *testing.T) {
 			"https://mktx.example.com:8443/api/v1/mkt-x/oauth/callback"},
 		{"explicit", "https://mktx.example.com/api/v1/mkt-x/webhooks/twitter", "https://auth.example.com/cb",
 			"https://auth.example.com/cb"},
-		{"webhook URL not absolute", "mktx.example.com/webhooks", "", ""},
 		{"path prefix of a reverse proxy kept", "https://example.com/shop/api/v1/mkt-x/webhooks/twitter", "",
 			"https://example.com/shop/api/v1/mkt-x/oauth/callback"},
 		{"other webhook path", "https://example.com/hooks/x", "", "https://example.com/api/v1/mkt-x/oauth/callback"},
@@ -213,6 +213,54 @@ func TestSettingsCallbackURL(t *testing.T) {
 			}
 			if s.CallbackURL != tt.want {
 				t.Errorf("CallbackURL = %q, want %q", s.CallbackURL, tt.want)
+			}
+		})
+	}
+}
+
+func TestDefaultCallbackURLOfRelativeWebhookURL(t *testing.T) {
+	if got := defaultCallbackURL("mktx.example.com/webhooks"); got != "" {
+		t.Errorf("defaultCallbackURL of a relative URL = %q, want empty", got)
+	}
+}
+
+func TestSettingsWebhookURL(t *testing.T) {
+	tests := []struct {
+		value string
+		ok    bool
+	}{
+		{"https://mktx.example.com/api/v1/mkt-x/webhooks/twitter", true},
+		{"http://127.0.0.1:5000/api/v1/mkt-x/webhooks/twitter", true}, // for a fake X
+		{"not a url", false},
+		{"ftp://x", false},
+		{"https://", false},
+		{"/api/v1/mkt-x/webhooks/twitter", false},
+		{"ftp://user:hunter2@example.com/hook", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			env := validEnv()
+			env["TWITTER__WEBHOOK_URL"] = tt.value
+			s, err := settingsFrom(t, env)
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("valid URL rejected: %v", err)
+				}
+				if s.WebhookURL != tt.value {
+					t.Errorf("WebhookURL = %q, want %q", s.WebhookURL, tt.value)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("invalid URL accepted")
+			}
+			for _, want := range []string{"TWITTER__WEBHOOK_URL", "absolute https URL", "X registers only https URLs"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q lacks %q", err, want)
+				}
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("error %q contains the URL's password", err)
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -149,6 +150,9 @@ type demo struct {
 	serveDone chan struct{} // closed when the service stopped
 	serveErr  error         // the service's result, set before serveDone is closed
 	jwtSecret []byte
+	// watchStart holds the service's webhook watcher back until the
+	// webhook is registered; start closes it.
+	watchStart chan struct{}
 
 	background sync.WaitGroup // the customer simulation and the sent-DM report
 	stopOnce   sync.Once
@@ -158,17 +162,19 @@ type demo struct {
 // startDemo starts the fake X API and the service, connects the demo shop
 // through the 3-legged OAuth routes, registers the webhook through the
 // service's API, has every customer write once, and prints the
-// instructions to stdout. Customers then keep writing every opts.interval
-// until ctx is cancelled. On error, everything started is stopped again.
+// instructions to stdout, followed by those first DMs. Customers then keep
+// writing every opts.interval until ctx is cancelled. On error, everything
+// started is stopped again.
 func startDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (*demo, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	d := &demo{
-		opts:   opts,
-		ctx:    ctx,
-		cancel: cancel,
-		out:    &lockedWriter{w: stdout},
-		client: &http.Client{Transport: transport, Timeout: demoCallTimeout},
+		opts:       opts,
+		ctx:        ctx,
+		cancel:     cancel,
+		out:        &lockedWriter{w: stdout},
+		client:     &http.Client{Transport: transport, Timeout: demoCallTimeout},
+		watchStart: make(chan struct{}),
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	d.log = logger.With("component", "demo")
@@ -203,15 +209,21 @@ func (d *demo) start(serviceLog *slog.Logger) error {
 	if err := d.registerWebhook(token, accountID); err != nil {
 		return err
 	}
+	close(d.watchStart)
 
+	// The instructions name the first customer's conversation, so the
+	// customers write before they are printed, but their DMs are printed
+	// after them.
+	var firstDMs bytes.Buffer
 	for i := range d.customers {
-		d.customerWrites(i)
+		d.customerWrites(i, &firstDMs)
 	}
 	conv, err := d.waitConversation(token, d.customers[0])
 	if err != nil {
 		return err
 	}
 	d.printInstructions(token, conv)
+	d.out.Write(firstDMs.Bytes())
 
 	d.background.Add(2)
 	go d.simulateCustomers()
@@ -318,6 +330,7 @@ func (d *demo) settings(addr string) (Settings, error) {
 		return Settings{}, fmt.Errorf("demo: %w", err)
 	}
 	settings.insecureWebhookURL = true
+	settings.watchStart = d.watchStart
 	return settings, nil
 }
 
@@ -466,8 +479,8 @@ func decodeResponse(resp *http.Response, out any) error {
 }
 
 // customerWrites has the customer of turn n send the shop a DM on the fake
-// X, which delivers it to the service's webhook.
-func (d *demo) customerWrites(n int) {
+// X, which delivers it to the service's webhook, and prints the DM to out.
+func (d *demo) customerWrites(n int, out io.Writer) {
 	customer := d.customers[n%len(d.customers)]
 	text := demoTexts[n%len(demoTexts)]
 	if _, err := d.fake.DeliverDM(d.ctx, customer.ID, demoShop.ID, text); err != nil {
@@ -476,7 +489,7 @@ func (d *demo) customerWrites(n int) {
 		}
 		return
 	}
-	fmt.Fprintf(d.out, "fake X: customer @%s wrote to @%s: %s\n", customer.Username, demoShop.Username, strconv.Quote(text))
+	fmt.Fprintf(out, "fake X: customer @%s wrote to @%s: %s\n", customer.Username, demoShop.Username, strconv.Quote(text))
 }
 
 // simulateCustomers has the next customer write every opts.interval.
@@ -489,7 +502,7 @@ func (d *demo) simulateCustomers() {
 		case <-d.ctx.Done():
 			return
 		case <-ticker.C:
-			d.customerWrites(n)
+			d.customerWrites(n, d.out)
 		}
 	}
 }

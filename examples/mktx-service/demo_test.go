@@ -196,6 +196,23 @@ func TestDemoRunsWalkthroughAndStops(t *testing.T) {
 	in := parseDemoInstructions(t, stdout.String())
 	client := &http.Client{Transport: &http.Transport{}, Timeout: 30 * time.Second}
 
+	// The instructions come before the first DMs, and the webhook watcher
+	// starts only after the webhook is registered, so it reports no
+	// missing webhook.
+	ready := strings.Index(stdout.String(), "The demo is ready.")
+	firstDM := strings.Index(stdout.String(), "fake X: customer @")
+	if ready < 0 || firstDM < ready {
+		t.Errorf("the first DM (at %d) is printed before the instructions (at %d):\n%s", firstDM, ready, stdout)
+	}
+	waitOutput(t, stderr, "webhook watcher started", 10*time.Second)
+	registered := strings.Index(stderr.String(), "webhook registered and the account subscribed")
+	if watching := strings.Index(stderr.String(), "webhook watcher started"); registered < 0 || watching < registered {
+		t.Errorf("the webhook watcher started (at %d) before the webhook was registered (at %d):\n%s", watching, registered, stderr)
+	}
+	if strings.Contains(stderr.String(), "no webhook is registered") {
+		t.Errorf("the webhook watcher reported a missing webhook:\n%s", stderr)
+	}
+
 	// The printed token works, and the API rejects a request without it.
 	list := in.find(t, http.MethodGet, "/conversations")
 	if status, raw := list.do(t, client); status != http.StatusOK {
@@ -495,8 +512,8 @@ func TestDemoBinarySIGTERM(t *testing.T) {
 	if status, raw := list.do(t, client); status != http.StatusOK {
 		t.Fatalf("%s: status %d, want 200: %s", list.line, status, raw)
 	}
-	// The first DM comes before the instructions, the second one on the
-	// first tick of --interval.
+	// The first DM is printed after the instructions, the second one on
+	// the first tick of --interval.
 	wrote := "fake X: customer @ana_cliente wrote to @shop_demo: "
 	for deadline := time.Now().Add(10 * time.Second); strings.Count(stdout.String(), wrote) < 2; {
 		if time.Now().After(deadline) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/goodgo/xactivity"
 	"github.com/goodgo/xactivity/accountactivity"
@@ -111,16 +112,33 @@ func errorClass(err error) string {
 	}
 }
 
+// watchInterval returns the poll interval that w runs with: its Interval,
+// or when that is zero the default that Watcher.Run picks for the client's
+// API generation.
+func watchInterval(w *accountactivity.Watcher) time.Duration {
+	switch {
+	case w.Interval > 0:
+		return w.Interval
+	case w.Client.Generation() == accountactivity.V2:
+		return accountactivity.DefaultWatchInterval
+	default:
+		return accountactivity.DefaultWatchIntervalV11
+	}
+}
+
 // runWatcher runs the webhook watcher, if any, until ctx is done.
 func (s *server) runWatcher(ctx context.Context) {
 	if s.watcher == nil {
 		return
 	}
-	interval := "the default for the API version"
-	if s.settings.WebhookCheckInterval > 0 {
-		interval = s.settings.WebhookCheckInterval.String()
+	if s.settings.watchStart != nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.settings.watchStart:
+		}
 	}
-	s.log.Info("webhook watcher started", "url", s.settings.WebhookURL, "interval", interval)
+	s.log.Info("webhook watcher started", "url", s.settings.WebhookURL, "interval", watchInterval(s.watcher))
 	_ = s.watcher.Run(ctx) // returns only when ctx is done
 	s.log.Info("webhook watcher stopped")
 }

@@ -183,3 +183,45 @@ func TestWebhookErrorClass(t *testing.T) {
 		}
 	}
 }
+
+// TestWatcherLogsInterval checks that the watcher's start log names the
+// interval it polls at, also when the interval is the default of the API
+// generation.
+func TestWatcherLogsInterval(t *testing.T) {
+	tests := []struct {
+		version  string
+		interval time.Duration
+		want     string
+	}{
+		{"2", 0, "interval=1m0s"},
+		{"1.1-enterprise", 0, "interval=5m0s"},
+		{"1.1-premium", 0, "interval=5m0s"},
+		{"2", 90 * time.Second, "interval=1m30s"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s %v", tt.version, tt.interval), func(t *testing.T) {
+			h := newHarness(t)
+			configureRegistration(h)
+			h.srv.settings.APIVersion = tt.version
+			h.srv.settings.EnvName = "prod"
+			h.srv.settings.WebhookCheckInterval = tt.interval
+			w, err := h.srv.newWebhookWatcher()
+			if err != nil || w == nil {
+				t.Fatalf("newWebhookWatcher = %v, %v; want a watcher", w, err)
+			}
+			h.srv.watcher = w
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // the watcher logs its start and stops before it polls
+			h.srv.runWatcher(ctx)
+			var started string
+			for _, line := range strings.Split(h.logs.String(), "\n") {
+				if strings.Contains(line, "webhook watcher started") {
+					started = line
+				}
+			}
+			if !strings.Contains(started, tt.want) {
+				t.Errorf("start log %q lacks %s:\n%s", started, tt.want, h.logs.String())
+			}
+		})
+	}
+}

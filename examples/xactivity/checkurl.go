@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -50,22 +51,39 @@ type checkReport struct {
 	URL string `json:"url"`
 	// OK is true when no finding is a failure.
 	OK bool `json:"ok"`
+	// CRCResponseOK is true when the endpoint responded in time and its
+	// responses pass every check, whether or not X accepts the URL itself.
+	CRCResponseOK bool `json:"crcResponseOk"`
 	// StatusCode and ContentType describe the response to the CRC request,
 	// and are absent when none arrived. ContentType is cut as
 	// truncateUntrusted cuts it.
 	StatusCode  int    `json:"statusCode,omitempty"`
 	ContentType string `json:"contentType,omitempty"`
 	// LatencyMS is the time from sending the CRC request to reading the
-	// whole response, in milliseconds, and absent when none arrived.
-	LatencyMS   *int64 `json:"latencyMs,omitempty"`
-	TimeLimitMS int64  `json:"timeLimitMs"`
+	// whole response, in milliseconds rounded to the microsecond, and
+	// absent when no response arrived in time.
+	LatencyMS *float64 `json:"latencyMs,omitempty"`
+	// TimeLimitMS is the time limit of each response in milliseconds:
+	// X's limit, or the --timeout value.
+	TimeLimitMS float64 `json:"timeLimitMs"`
 	// OracleStatusCode is the status of the response to the second
 	// request, whose crc_token is a JSON body, and absent when none arrived.
 	OracleStatusCode int       `json:"oracleStatusCode,omitempty"`
 	Findings         []finding `json:"findings"`
+
+	limit   timeLimit
+	latency time.Duration // LatencyMS as a duration
+	// urlProblem is the reason why X rejects the URL itself, or "".
+	urlProblem string
 }
 
 func (r *checkReport) add(f finding) { r.Findings = append(r.Findings, f) }
+
+// onlyURLRejected reports whether the endpoint's CRC responses are
+// correct and the URL's form, which X rejects, is the only failure.
+func (r *checkReport) onlyURLRejected() bool {
+	return r.CRCResponseOK && r.urlProblem != ""
+}
 
 func (r *checkReport) failures() int {
 	n := 0
@@ -75,6 +93,27 @@ func (r *checkReport) failures() int {
 		}
 	}
 	return n
+}
+
+// timeLimit is the time limit of a CRC response: X's limit, or the value
+// of --timeout.
+type timeLimit struct {
+	d        time.Duration
+	fromFlag bool // set with --timeout
+}
+
+// String names the limit in messages, such as "X's 10s limit" or "the
+// --timeout limit of 200ms".
+func (l timeLimit) String() string {
+	if l.fromFlag {
+		return fmt.Sprintf("the --timeout limit of %s", l.d)
+	}
+	return fmt.Sprintf("X's %s limit", l.d)
+}
+
+// milliseconds returns d in milliseconds, with the fraction.
+func milliseconds(d time.Duration) float64 {
+	return float64(d) / float64(time.Millisecond)
 }
 
 // crcTimeLimit returns X's CRC time limit for the API generation that
@@ -93,8 +132,8 @@ func (e env) checkURL(ctx context.Context, args []string) error {
 	const name = "check-url"
 	fs, out := e.newCommand(name)
 	secretFlag := e.secretFlag(fs)
-	limit := fs.Duration("timeout", e.crcTimeLimit(),
-		"time limit of the CRC response (default: X's limit, 10s, or 3s when TWITTER__API_VERSION is 1.1-*)")
+	limitFlag := fs.Duration("timeout", e.crcTimeLimit(),
+		"time limit of each response, such as 500ms or 2s (default: X's limit, 10s, or 3s when TWITTER__API_VERSION is 1.1-*)")
 	rest, err := parseFlags(fs, args)
 	if err != nil {
 		return out.fail(err)
@@ -102,9 +141,11 @@ func (e env) checkURL(ctx context.Context, args []string) error {
 	if len(rest) != 1 {
 		return out.fail(errors.New("check-url: give exactly one URL"))
 	}
-	if *limit <= 0 {
+	if *limitFlag <= 0 {
 		return out.fail(errors.New("check-url: --timeout must be positive"))
 	}
+	limit := timeLimit{d: *limitFlag}
+	fs.Visit(func(f *flag.Flag) { limit.fromFlag = limit.fromFlag || f.Name == "timeout" })
 	target, err := url.Parse(rest[0])
 	if err != nil || (target.Scheme != "http" && target.Scheme != "https") || target.Host == "" {
 		// The parser's error is not shown because it quotes the URL, which
@@ -116,40 +157,44 @@ func (e env) checkURL(ctx context.Context, args []string) error {
 		return out.fail(fmt.Errorf("%s: %w", name, err))
 	}
 
-	report := e.runCRCCheck(ctx, rest[0], target, secret, *limit)
+	report := e.runCRCCheck(ctx, rest[0], target, secret, limit)
 	report.OK = report.failures() == 0
 	if err := out.print(report, func(w io.Writer) { printCheckReport(w, report) }); err != nil {
 		return err
 	}
-	if n := report.failures(); n > 0 {
-		return fmt.Errorf("check-url: %s found; X's CRC check of this URL would fail", countFailures(n))
+	switch n := report.failures(); {
+	case n == 0:
+		return nil
+	case report.onlyURLRejected():
+		// The exit status stays non-zero because registering the URL fails.
+		return out.resultError(fmt.Errorf("check-url: the endpoint's CRC response is correct, but X rejects this URL: %s", report.urlProblem))
+	default:
+		return out.resultError(fmt.Errorf("check-url: %s found; X's CRC check of this URL would fail", countNoun(n, "failure")))
 	}
-	return nil
 }
 
 // runCRCCheck sends the CRC request, diagnoses the response, then sends a
 // JSON body as crc_token to find an endpoint that signs anything.
-func (e env) runCRCCheck(ctx context.Context, raw string, target *url.URL, secret string, limit time.Duration) *checkReport {
-	report := &checkReport{URL: target.Redacted(), TimeLimitMS: limit.Milliseconds(), Findings: []finding{}}
+func (e env) runCRCCheck(ctx context.Context, raw string, target *url.URL, secret string, limit timeLimit) *checkReport {
+	report := &checkReport{URL: target.Redacted(), TimeLimitMS: milliseconds(limit.d), Findings: []finding{}, limit: limit}
 	if err := accountactivity.CheckWebhookURL(raw); err != nil {
-		report.add(urlRejected(err, raw, target))
+		report.urlProblem = urlProblem(err, raw, target)
+		report.add(urlRejected(report.urlProblem))
 	}
 	client := &http.Client{
 		Transport: e.roundTripper(),
-		Timeout:   limit,
 		// X does not follow redirects, and neither does its check.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 
 	token := newCRCToken()
-	start := time.Now()
-	resp, err := getCRC(ctx, client, target, token)
+	resp, err := getCRC(ctx, client, target, token, limit.d)
 	if err != nil {
 		report.add(diagnoseTransportError(err, target, limit))
 		return report
 	}
-	latency := time.Since(start)
-	ms := latency.Milliseconds()
+	report.latency = resp.latency
+	ms := milliseconds(resp.latency)
 	report.LatencyMS = &ms
 	report.StatusCode = resp.status
 	report.ContentType = truncateUntrusted(resp.header.Get("Content-Type"))
@@ -157,24 +202,33 @@ func (e env) runCRCCheck(ctx context.Context, raw string, target *url.URL, secre
 	for _, f := range first.findings {
 		report.add(f)
 	}
-	if latency > limit/2 {
-		report.add(finding{
-			Check:    "slow",
-			Severity: severityWarning,
-			Message:  fmt.Sprintf("the response took %s, more than half of X's %s limit", latency.Round(time.Millisecond), limit),
-			Fix:      "answer the CRC without I/O (no database, no network calls) so that load cannot push it over the limit",
-		})
-	}
-
-	oracle, err := getCRC(ctx, client, target, oracleToken)
-	if err != nil {
-		return report // only a response to the oracle request is a finding
-	}
-	report.OracleStatusCode = oracle.status
-	if f, ok := diagnoseOracle(oracle, secret, first.responseToken); ok {
+	if f, ok := diagnoseLatency(resp.latency, limit); ok {
 		report.add(f)
 	}
+
+	oracle, err := getCRC(ctx, client, target, oracleToken, limit.d)
+	if err == nil { // only a response to the oracle request is a finding
+		report.OracleStatusCode = oracle.status
+		if f, ok := diagnoseOracle(oracle, secret, first.responseToken); ok {
+			report.add(f)
+		}
+	}
+	report.CRCResponseOK = report.failures() == 0 || (report.failures() == 1 && report.urlProblem != "")
 	return report
+}
+
+// diagnoseLatency warns about a response that took more than half of the
+// time limit. latency is rounded to the microsecond, as it is shown.
+func diagnoseLatency(latency time.Duration, limit timeLimit) (finding, bool) {
+	if latency <= limit.d/2 {
+		return finding{}, false
+	}
+	return finding{
+		Check:    "slow",
+		Severity: severityWarning,
+		Message:  fmt.Sprintf("the response took %s, more than half of %s", latency, limit),
+		Fix:      "answer the CRC without I/O (no database, no network calls) so that load cannot push it over the limit",
+	}, true
 }
 
 // crcResponse is a response to a CRC request, read within maxCRCBodyBytes.
@@ -183,24 +237,45 @@ type crcResponse struct {
 	header   http.Header
 	body     []byte
 	tooLarge bool
+	// latency is the time from sending the request to reading the whole
+	// body, rounded to the microsecond.
+	latency time.Duration
 }
 
-// getCRC sends GET target?crc_token=token, as X does.
-func getCRC(ctx context.Context, client *http.Client, target *url.URL, token string) (*crcResponse, error) {
+// errLateResponse is the error of a CRC request whose response headers or
+// body arrived after the time limit. X fails its check on such a response
+// as on no response.
+var errLateResponse = errors.New("no complete response within the time limit")
+
+// getCRC sends GET target?crc_token=token, as X does, and reads the
+// response within limit. A response that is complete only after limit
+// returns an error that matches errLateResponse, because net/http can
+// still return a response that arrives as the request's deadline cancels
+// it.
+func getCRC(ctx context.Context, client *http.Client, target *url.URL, token string, limit time.Duration) (*crcResponse, error) {
 	u := *target
 	q := u.Query()
 	q.Set("crc_token", token)
 	u.RawQuery = q.Encode()
+
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxCRCBodyBytes+1))
+
+	elapsed := time.Since(start)
+	if elapsed > limit || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return nil, fmt.Errorf("%w: the response was complete after %s", errLateResponse, elapsed.Round(time.Microsecond))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -209,6 +284,7 @@ func getCRC(ctx context.Context, client *http.Client, target *url.URL, token str
 		header:   resp.Header,
 		body:     body[:min(len(body), maxCRCBodyBytes)],
 		tooLarge: len(body) > maxCRCBodyBytes,
+		latency:  elapsed.Round(time.Microsecond),
 	}, nil
 }
 
@@ -223,10 +299,10 @@ func newCRCToken() string {
 func printCheckReport(w io.Writer, r *checkReport) {
 	fmt.Fprintf(w, "CRC check of %s\n", r.URL)
 	if r.LatencyMS != nil {
-		fmt.Fprintf(w, "  response: %d %s, Content-Type %q, %d ms (limit %d ms)\n",
-			r.StatusCode, http.StatusText(r.StatusCode), r.ContentType, *r.LatencyMS, r.TimeLimitMS)
+		fmt.Fprintf(w, "  response: %d %s, Content-Type %q, %s (%s)\n",
+			r.StatusCode, http.StatusText(r.StatusCode), r.ContentType, r.latency, r.limit)
 	} else {
-		fmt.Fprintln(w, "  response: none")
+		fmt.Fprintf(w, "  response: none within %s\n", r.limit)
 	}
 	if r.OracleStatusCode != 0 {
 		fmt.Fprintf(w, "  response to a JSON body as crc_token: %d %s\n", r.OracleStatusCode, http.StatusText(r.OracleStatusCode))
@@ -235,16 +311,12 @@ func printCheckReport(w io.Writer, r *checkReport) {
 		fmt.Fprintf(w, "\n%s %s: %s\n  fix: %s\n", strings.ToUpper(f.Severity), f.Check, f.Message, f.Fix)
 	}
 	fmt.Fprintln(w)
-	if r.OK {
+	switch {
+	case r.OK:
 		fmt.Fprintln(w, "No failures: X's CRC check of this URL would pass.")
-		return
+	case r.onlyURLRejected():
+		fmt.Fprintf(w, "The endpoint's CRC response is correct; X will still reject this URL because %s.\n", r.urlProblem)
+	default:
+		fmt.Fprintf(w, "%s: X's CRC check of this URL would fail.\n", countNoun(r.failures(), "failure"))
 	}
-	fmt.Fprintf(w, "%s: X's CRC check of this URL would fail.\n", countFailures(r.failures()))
-}
-
-func countFailures(n int) string {
-	if n == 1 {
-		return "1 failure"
-	}
-	return fmt.Sprintf("%d failures", n)
 }

@@ -19,7 +19,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 	"unicode/utf8"
 )
 
@@ -46,32 +45,42 @@ func truncateUntrusted(s string) string {
 // fixTLS is the fix of every TLS failure.
 const fixTLS = "serve a certificate for this host name from a public certificate authority (such as Let's Encrypt) with its full chain, over TLS 1.2 or later; X marks a webhook invalid at once after a TLS error"
 
-// urlRejected is the finding for a URL that CheckWebhookURL rejects. Its
-// message quotes the URL, so the password, if any, is replaced.
-func urlRejected(err error, raw string, target *url.URL) finding {
-	msg := strings.TrimPrefix(err.Error(), "accountactivity: ")
-	msg = strings.ReplaceAll(msg, strconv.Quote(raw), strconv.Quote(target.Redacted()))
+// urlProblem returns the reason, from the error of CheckWebhookURL, why X
+// rejects the URL. It quotes the URL with the password, if any, replaced.
+func urlProblem(err error, raw string, target *url.URL) string {
 	if target.User != nil {
-		msg = "webhook URL must not contain user information"
+		return "webhook URL must not contain user information"
 	}
+	msg := strings.TrimPrefix(err.Error(), "accountactivity: ")
+	return strings.ReplaceAll(msg, strconv.Quote(raw), strconv.Quote(target.Redacted()))
+}
+
+// urlRejected is the finding for a URL that X rejects for the reason
+// problem.
+func urlRejected(problem string) finding {
 	return finding{
 		Check:    "url-rejected",
 		Severity: severityFailure,
-		Message:  msg + "; X rejects such a URL when it is registered, so check-url ran the CRC round trip only to diagnose the endpoint",
+		Message:  problem + "; X rejects such a URL when it is registered, so check-url ran the CRC round trip only to diagnose the endpoint",
 		Fix:      "register an https URL on the default port 443, with a host name and no user information or fragment, of at most 200 bytes",
 	}
 }
 
-// diagnoseTransportError explains a CRC request that got no response.
-func diagnoseTransportError(err error, target *url.URL, limit time.Duration) finding {
+// diagnoseTransportError explains a CRC request that got no response in
+// time.
+func diagnoseTransportError(err error, target *url.URL, limit timeLimit) finding {
 	host := target.Host
 	var dnsErr *net.DNSError
 	switch {
 	case isTimeout(err):
+		rule := "X fails a CRC check that takes longer"
+		if limit.fromFlag {
+			rule = fmt.Sprintf("X's own limit is %s on v2 and %s on v1.1", crcTimeLimitV2, crcTimeLimitV11)
+		}
 		return finding{
 			Check:    "timeout",
 			Severity: severityFailure,
-			Message:  fmt.Sprintf("no complete response within %s; X fails a CRC check that takes longer (10 s on v2, 3 s on v1.1)", limit),
+			Message:  fmt.Sprintf("no complete response within %s; %s", limit, rule),
 			Fix:      "answer the CRC without I/O (no database, no network calls), and check that the server is not overloaded and that no firewall drops packets silently",
 		}
 	case tlsProblem(err) != "":
@@ -112,7 +121,7 @@ func diagnoseTransportError(err error, target *url.URL, limit time.Duration) fin
 
 func isTimeout(err error) bool {
 	var netErr net.Error
-	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout())
+	return errors.Is(err, errLateResponse) || errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout())
 }
 
 // tlsProblem describes a TLS failure, or returns "" when err is not one.
@@ -336,12 +345,7 @@ func diagnoseResponseToken(value, secret, token string, lookalikes []lookalike) 
 	for _, l := range lookalikes {
 		mac := hmacSHA256(l.value, token)
 		if hmac.Equal([]byte(digest), []byte(base64.StdEncoding.EncodeToString(mac))) || hexDigestEqual(digest, mac) {
-			return finding{
-				Check:    "wrong-secret",
-				Severity: severityFailure,
-				Message:  fmt.Sprintf("response_token is signed with the value of %s instead of the consumer secret%s", l.name, prefixNote),
-				Fix:      "configure the endpoint with the app's API key secret (consumer secret), the value that mktx-service reads from TWITTER__API_KEY_SECRET; " + l.why,
-			}, true
+			return wrongSecret(l, prefixNote), true
 		}
 	}
 	if !hasPrefix {
@@ -386,6 +390,27 @@ func diagnoseOracle(resp *crcResponse, secret, firstToken string) (finding, bool
 	return finding{}, false
 }
 
+// wrongSecret is the finding for a response_token signed with the value
+// of the lookalike l. prefixNote is appended to the message.
+func wrongSecret(l lookalike, prefixNote string) finding {
+	if l.name == "TWITTER__API_KEY_SECRET" {
+		// That variable is the consumer secret, so it is the --secret
+		// value that differs from it.
+		return finding{
+			Check:    "wrong-secret",
+			Severity: severityFailure,
+			Message:  "response_token is signed with TWITTER__API_KEY_SECRET, not with the --secret value; one of them is wrong" + prefixNote,
+			Fix:      l.why,
+		}
+	}
+	return finding{
+		Check:    "wrong-secret",
+		Severity: severityFailure,
+		Message:  fmt.Sprintf("response_token is signed with the value of %s instead of the consumer secret%s", l.name, prefixNote),
+		Fix:      "configure the endpoint with the app's API key secret (consumer secret), the value that mktx-service reads from TWITTER__API_KEY_SECRET; " + l.why,
+	}
+}
+
 // lookalike is a credential from the environment that an endpoint may use
 // by mistake in place of the consumer secret.
 type lookalike struct {
@@ -403,7 +428,7 @@ func (e env) secretLookalikes(secret string) []lookalike {
 		{name: "TWITTER__ACCESS_TOKEN", why: "the access token identifies a user and never signs CRC responses"},
 		{name: "TWITTER__ACCESS_TOKEN_SECRET", why: "the access token secret signs a user's API requests, not CRC responses"},
 		{name: "TWITTER__PREVIOUS_API_KEY_SECRET", why: "the endpoint still uses the previous consumer secret; restart it with the current one"},
-		{name: "TWITTER__API_KEY_SECRET", why: "the endpoint uses TWITTER__API_KEY_SECRET, which differs from the --secret given here; check which one is the app's current secret"},
+		{name: "TWITTER__API_KEY_SECRET", why: "compare both with the app's API key secret (consumer secret) in the X developer portal, then correct --secret or the endpoint's configuration"},
 	}
 	var out []lookalike
 	for _, c := range candidates {

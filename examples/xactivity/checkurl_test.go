@@ -107,8 +107,11 @@ func TestCheckURLHealthy(t *testing.T) {
 	if report.OracleStatusCode != http.StatusBadRequest {
 		t.Errorf("status for a JSON token = %d, want 400", report.OracleStatusCode)
 	}
-	if report.TimeLimitMS != crcTimeLimitV2.Milliseconds() {
-		t.Errorf("time limit = %d ms, want X's v2 limit", report.TimeLimitMS)
+	if report.TimeLimitMS != 10000 {
+		t.Errorf("time limit = %v ms, want X's v2 limit of 10000 ms", report.TimeLimitMS)
+	}
+	if !report.CRCResponseOK {
+		t.Error("crcResponseOk is false for a correct endpoint")
 	}
 
 	text := runEnv(t, e, "check-url", "https://example.com/webhooks/twitter")
@@ -123,8 +126,8 @@ func TestCheckURLV11TimeLimit(t *testing.T) {
 	defer srv.Close()
 	e := tlsEnv(srv, map[string]string{"TWITTER__API_KEY_SECRET": testSecret, "TWITTER__API_VERSION": "1.1-enterprise"})
 	report, _ := runCheckURL(t, e, "https://example.com/webhooks/twitter")
-	if report.TimeLimitMS != crcTimeLimitV11.Milliseconds() {
-		t.Errorf("time limit = %d ms, want X's v1.1 limit", report.TimeLimitMS)
+	if report.TimeLimitMS != 3000 {
+		t.Errorf("time limit = %v ms, want X's v1.1 limit of 3000 ms", report.TimeLimitMS)
 	}
 }
 
@@ -144,6 +147,44 @@ func TestCheckURLInsecureURLStillChecked(t *testing.T) {
 	}
 	if report.StatusCode != http.StatusOK {
 		t.Errorf("the round trip did not run over http: status %d", report.StatusCode)
+	}
+	if !report.CRCResponseOK {
+		t.Error("crcResponseOk is false, but the endpoint's CRC response is correct")
+	}
+
+	text := runEnv(t, env{}, "check-url", "--secret", testSecret, srv.URL+"/hook")
+	if text.err == nil {
+		t.Error("check-url of an http URL exited successfully without --json")
+	}
+	want := "The endpoint's CRC response is correct; X will still reject this URL because webhook URL"
+	if !strings.Contains(text.stdout, want) || !strings.Contains(text.stdout, "must use https.") {
+		t.Errorf("text output lacks %q ... must use https.:\n%s", want, text.stdout)
+	}
+	if strings.Contains(text.stdout, "would fail") {
+		t.Errorf("text output says the CRC check would fail:\n%s", text.stdout)
+	}
+	if text.err != nil && !strings.Contains(text.err.Error(), "CRC response is correct, but X rejects this URL") {
+		t.Errorf("error = %v, want it to say the CRC response is correct and X rejects the URL", text.err)
+	}
+}
+
+func TestCheckURLInsecureURLWithCRCFailure(t *testing.T) {
+	srv := httptest.NewServer(&crc.Handler{ConsumerSecret: "another app's secret"})
+	defer srv.Close()
+
+	report, _ := runCheckURL(t, env{}, "--secret", testSecret, srv.URL+"/hook")
+	if got := strings.Join(checks(report), ","); got != "url-rejected,wrong-secret" {
+		t.Fatalf("findings = %s, want url-rejected,wrong-secret", got)
+	}
+	if report.CRCResponseOK {
+		t.Error("crcResponseOk is true for a response signed with another key")
+	}
+	text := runEnv(t, env{}, "check-url", "--secret", testSecret, srv.URL+"/hook")
+	if !strings.Contains(text.stdout, "2 failures: X's CRC check of this URL would fail.") {
+		t.Errorf("text output lacks the failure count:\n%s", text.stdout)
+	}
+	if strings.Contains(text.stdout, "CRC response is correct") {
+		t.Errorf("text output calls a wrong response correct:\n%s", text.stdout)
 	}
 }
 
@@ -288,29 +329,172 @@ func TestCheckURLSigningOracle(t *testing.T) {
 	}
 }
 
+// TestCheckURLTimeout serves a handler that responds only after the
+// client gave up, when its request's context ends with the closed
+// connection. net/http can still hand such a response to the client, which
+// must count it as none.
 func TestCheckURLTimeout(t *testing.T) {
+	released := make(chan struct{})
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
-		case <-time.After(5 * time.Second):
+		case <-released:
 		}
 	}))
 	defer srv.Close()
+	defer close(released) // runs before srv.Close
 
 	start := time.Now()
-	report, _ := runCheckURL(t, tlsEnv(srv, nil), "--secret", testSecret, "--timeout", "200ms", "https://example.com/hook")
+	report, r := runCheckURL(t, tlsEnv(srv, nil), "--secret", testSecret, "--timeout", "200ms", "https://example.com/hook")
 	if elapsed := time.Since(start); elapsed > 3*time.Second {
 		t.Errorf("check-url took %s with --timeout 200ms", elapsed)
+	}
+	if r.err == nil {
+		t.Error("check-url of an endpoint that does not respond exited successfully")
 	}
 	if got := strings.Join(checks(report), ","); got != "timeout" {
 		t.Fatalf("findings = %s, want only timeout", got)
 	}
-	if msg := report.Findings[0].Message; !strings.Contains(msg, "200ms") {
-		t.Errorf("message %q does not name the limit", msg)
+	msg := report.Findings[0].Message
+	if !strings.Contains(msg, "the --timeout limit of 200ms") {
+		t.Errorf("message %q does not name the --timeout limit", msg)
+	}
+	if !strings.Contains(msg, "X's own limit is 10s on v2 and 3s on v1.1") {
+		t.Errorf("message %q does not give X's limits", msg)
 	}
 	if report.LatencyMS != nil {
-		t.Errorf("latency = %d ms for a request without response", *report.LatencyMS)
+		t.Errorf("latency = %v ms for a request without response", *report.LatencyMS)
 	}
+	if report.CRCResponseOK {
+		t.Error("crcResponseOk is true without a response")
+	}
+}
+
+// lateTransport serves requests with handler, but returns the response, or
+// with lateBody the end of its body, only after the request's deadline
+// passed: the order in which net/http delivers a response that races the
+// cancellation of its request.
+type lateTransport struct {
+	handler  http.Handler
+	lateBody bool
+}
+
+func (lt lateTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	lt.handler.ServeHTTP(rec, req)
+	resp := rec.Result()
+	if !lt.lateBody {
+		<-req.Context().Done()
+		return resp, nil
+	}
+	resp.Body = io.NopCloser(io.MultiReader(&waitReader{done: req.Context().Done()}, resp.Body))
+	return resp, nil
+}
+
+// waitReader returns io.EOF, and no data, once done is closed.
+type waitReader struct{ done <-chan struct{} }
+
+func (w *waitReader) Read([]byte) (int, error) {
+	<-w.done
+	return 0, io.EOF
+}
+
+func TestCheckURLLateResponseIsTimeout(t *testing.T) {
+	for _, lateBody := range []bool{false, true} {
+		t.Run(fmt.Sprintf("late body %t", lateBody), func(t *testing.T) {
+			transport := lateTransport{handler: &crc.Handler{ConsumerSecret: testSecret}, lateBody: lateBody}
+			report, r := runCheckURL(t, env{transport: transport}, "--secret", testSecret, "--timeout", "50ms", "https://example.com/hook")
+			if r.err == nil {
+				t.Error("check-url of a late response exited successfully")
+			}
+			if got := strings.Join(checks(report), ","); got != "timeout" {
+				t.Fatalf("findings = %s, want only timeout", got)
+			}
+			if report.LatencyMS != nil || report.StatusCode != 0 {
+				t.Errorf("latency %v and status %d for a late response, want neither", report.LatencyMS, report.StatusCode)
+			}
+		})
+	}
+}
+
+func TestDiagnoseLatency(t *testing.T) {
+	tests := []struct {
+		latency time.Duration
+		limit   timeLimit
+		message string // "" for no finding
+	}{
+		{612 * time.Microsecond, timeLimit{d: time.Millisecond, fromFlag: true}, "the response took 612µs, more than half of the --timeout limit of 1ms"},
+		{412 * time.Microsecond, timeLimit{d: time.Millisecond, fromFlag: true}, ""},
+		{500 * time.Microsecond, timeLimit{d: time.Millisecond, fromFlag: true}, ""},
+		{501 * time.Microsecond, timeLimit{d: time.Millisecond, fromFlag: true}, "the response took 501µs, more than half of the --timeout limit of 1ms"},
+		{1500 * time.Microsecond, timeLimit{d: 2 * time.Millisecond, fromFlag: true}, "the response took 1.5ms, more than half of the --timeout limit of 2ms"},
+		{6 * time.Second, timeLimit{d: crcTimeLimitV2}, "the response took 6s, more than half of X's 10s limit"},
+		{4 * time.Second, timeLimit{d: crcTimeLimitV2}, ""},
+	}
+	for _, tt := range tests {
+		f, ok := diagnoseLatency(tt.latency, tt.limit)
+		if tt.message == "" {
+			if ok {
+				t.Errorf("diagnoseLatency(%v, %v) = %q, want no finding", tt.latency, tt.limit, f.Message)
+			}
+			continue
+		}
+		if !ok || f.Message != tt.message || f.Severity != severityWarning {
+			t.Errorf("diagnoseLatency(%v, %v) = %q (%s, %t), want the warning %q", tt.latency, tt.limit, f.Message, f.Severity, ok, tt.message)
+		}
+	}
+}
+
+// TestCheckURLTextLatency checks that the response line shows a latency
+// below one millisecond in microseconds, with the limit it is held to.
+func TestCheckURLTextLatency(t *testing.T) {
+	ms := milliseconds(412 * time.Microsecond)
+	report := &checkReport{
+		URL: "https://example.com/hook", OK: true, StatusCode: http.StatusOK, ContentType: "application/json",
+		LatencyMS: &ms, latency: 412 * time.Microsecond, limit: timeLimit{d: time.Millisecond, fromFlag: true},
+	}
+	var text strings.Builder
+	printCheckReport(&text, report)
+	if want := "412µs (the --timeout limit of 1ms)"; !strings.Contains(text.String(), want) {
+		t.Errorf("text output lacks %q:\n%s", want, text.String())
+	}
+	if ms != 0.412 {
+		t.Errorf("latencyMs = %v, want 0.412", ms)
+	}
+
+	srv := httptest.NewTLSServer(&crc.Handler{ConsumerSecret: testSecret})
+	defer srv.Close()
+	e := tlsEnv(srv, nil)
+	defaultLimit := runEnv(t, e, "check-url", "--secret", testSecret, "https://example.com/hook")
+	if !strings.Contains(defaultLimit.stdout, "(X's 10s limit)") {
+		t.Errorf("text output without --timeout does not name X's limit:\n%s", defaultLimit.stdout)
+	}
+	flagLimit := runEnv(t, e, "check-url", "--secret", testSecret, "--timeout", "10s", "https://example.com/hook")
+	if !strings.Contains(flagLimit.stdout, "(the --timeout limit of 10s)") {
+		t.Errorf("text output with --timeout does not name the --timeout limit:\n%s", flagLimit.stdout)
+	}
+}
+
+func TestCheckURLSecretFlagDiffersFromEnvironment(t *testing.T) {
+	srv := httptest.NewTLSServer(&crc.Handler{ConsumerSecret: testSecret})
+	defer srv.Close()
+	e := tlsEnv(srv, map[string]string{"TWITTER__API_KEY_SECRET": testSecret})
+
+	report, r := runCheckURL(t, e, "--secret", "a wrong secret", "https://example.com/hook")
+	if got := strings.Join(checks(report), ","); got != "wrong-secret" {
+		t.Fatalf("findings = %s, want only wrong-secret", got)
+	}
+	f := report.Findings[0]
+	if want := "signed with TWITTER__API_KEY_SECRET, not with the --secret value; one of them is wrong"; !strings.Contains(f.Message, want) {
+		t.Errorf("message %q does not contain %q", f.Message, want)
+	}
+	if strings.Contains(f.Message, "instead of the consumer secret") {
+		t.Errorf("message %q calls TWITTER__API_KEY_SECRET something other than the consumer secret", f.Message)
+	}
+	if !strings.Contains(f.Fix, "--secret") {
+		t.Errorf("fix %q does not mention --secret", f.Fix)
+	}
+	assertNoSecrets(t, r, testSecret, "a wrong secret")
 }
 
 func TestCheckURLSlowWarning(t *testing.T) {
@@ -331,6 +515,9 @@ func TestCheckURLSlowWarning(t *testing.T) {
 	}
 	if f := report.Findings[0]; f.Severity != severityWarning || !report.OK {
 		t.Errorf("finding %+v in a report with ok %t, want a warning in an ok report", f, report.OK)
+	}
+	if msg := report.Findings[0].Message; !strings.Contains(msg, "more than half of the --timeout limit of 1s") {
+		t.Errorf("message %q does not name the --timeout limit", msg)
 	}
 }
 

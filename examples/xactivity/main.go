@@ -45,11 +45,13 @@
 // last 5 days and excludes the minute of --to. 1.1-premium has no replay.
 //
 // These commands and check-url print text, or with --json one JSON
-// document. With --json, a failure without a result prints
-// {"error": {...}}. No command prints a credential.
+// document. --json may come before or after the command. With --json, a
+// failure without a result prints {"error": {...}} on stdout, and stderr
+// does not repeat the message. No command prints a credential.
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -58,22 +60,42 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, "xactivity:", err)
-		os.Exit(1)
-	}
-	if err != nil {
-		os.Exit(2)
-	}
+	stop()
+	os.Exit(exitStatus(err, os.Stderr))
 }
+
+// exitStatus prints err to stderr unless the command already printed it,
+// and returns the process's exit status: 0 on success, 2 after a request
+// for help (-h), and 1 for every other error.
+func exitStatus(err error, stderr io.Writer) int {
+	var reported *reportedError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 2
+	case !errors.As(err, &reported):
+		fmt.Fprintln(stderr, "xactivity:", err)
+	}
+	return 1
+}
+
+// reportedError is an error that the command already printed, as the JSON
+// document of --json output, so exitStatus does not print it again.
+type reportedError struct{ err error }
+
+func (e *reportedError) Error() string { return e.err.Error() }
+
+func (e *reportedError) Unwrap() error { return e.err }
 
 const usage = `usage: xactivity COMMAND [flags] [args]
 
@@ -106,7 +128,8 @@ The webhook, subscription and replay commands read $TWITTER__BEARER_TOKEN (app-o
 $TWITTER__API_KEY, $TWITTER__API_KEY_SECRET, $TWITTER__ACCESS_TOKEN and
 $TWITTER__ACCESS_TOKEN_SECRET (subscribing a user) and $TWITTER__API_BASE_URL
 (default https://api.x.com). Without --webhook they use the app's only webhook.
-They and check-url take --json to print one JSON document.
+They and check-url take --json, before or after the command, to print one JSON
+document instead of text; errors are then JSON on stdout too.
 
 $TWITTER__API_VERSION selects the API generation: 2 (default), 1.1-enterprise, or
 1.1-premium with $TWITTER__ENV_NAME. On v1.1, webhooks create, validate and delete
@@ -135,12 +158,37 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return e.run(ctx, args)
 }
 
+// textOnlyCommands are the commands without --json output.
+var textOnlyCommands = map[string]bool{"crc": true, "sign": true, "send": true, "fake-x": true}
+
+// run runs the command in args. A --json flag may come anywhere before a
+// lone "--", even before the command. run moves it to the end of the
+// command's arguments, where the command's flag set parses it, and prints
+// as JSON any error that the command did not print.
 func (e env) run(ctx context.Context, args []string) error {
-	stdout, stderr := e.stdout, e.stderr
+	args, asJSON, jsonGiven := extractJSONFlag(args)
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(e.stderr, usage)
 		return flag.ErrHelp
 	}
+	if command := args[0]; jsonGiven && textOnlyCommands[command] {
+		return fmt.Errorf("%s: --json is not supported: %s prints no JSON; check-url, webhooks, subscriptions and replay take --json", command, command)
+	}
+	if asJSON && len(args) > 1 {
+		// A command without arguments fails before it parses flags, and
+		// one with subcommands would read --json as the subcommand. The
+		// JSON error below reports that failure.
+		args = appendFlag(args, "--json")
+	}
+	err := e.dispatch(ctx, args)
+	if asJSON {
+		err = output{w: e.stdout, json: &asJSON}.fail(err)
+	}
+	return err
+}
+
+func (e env) dispatch(ctx context.Context, args []string) error {
+	stdout, stderr := e.stdout, e.stderr
 	switch args[0] {
 	case "crc":
 		return e.crc(args[1:])
@@ -167,9 +215,50 @@ func (e env) run(ctx context.Context, args []string) error {
 	}
 }
 
+// extractJSONFlag removes the --json flags (-json, --json and
+// --json=BOOL) before a lone "--" from args. It returns the other
+// arguments, the value of the last of those flags, and whether there was
+// one. A --json with a value that is not a boolean stays in args, so that
+// the command's flag set reports it.
+func extractJSONFlag(args []string) (rest []string, asJSON, found bool) {
+	for i, arg := range args {
+		if arg == "--" {
+			return append(rest, args[i:]...), asJSON, found
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+		if name != "json" || !strings.HasPrefix(arg, "-") || strings.HasPrefix(arg, "---") {
+			rest = append(rest, arg)
+			continue
+		}
+		v := true
+		if hasValue {
+			parsed, err := strconv.ParseBool(value)
+			if err != nil {
+				rest = append(rest, arg)
+				continue
+			}
+			v = parsed
+		}
+		asJSON, found = v, true
+	}
+	return rest, asJSON, found
+}
+
+// appendFlag returns args with the flag argument added before a lone
+// "--", or at the end when there is none.
+func appendFlag(args []string, argument string) []string {
+	end := slices.Index(args, "--")
+	if end < 0 {
+		return append(slices.Clip(args), argument)
+	}
+	return slices.Insert(slices.Clip(args), end, argument)
+}
+
 // parseFlags parses args with fs, accepting flags after positional
 // arguments too, and returns the positional arguments. A lone "--" ends the
-// flags.
+// flags. On an invalid flag it prints the flag set's usage to the flag
+// set's output but not the error itself, because the caller returns the
+// error and exitStatus or --json prints it once.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var flags, positional []string
 	for i := 0; i < len(args); i++ {
@@ -192,7 +281,19 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 			flags = append(flags, args[i])
 		}
 	}
-	if err := fs.Parse(flags); err != nil {
+	output := fs.Output()
+	var printed bytes.Buffer
+	fs.SetOutput(&printed)
+	err := fs.Parse(flags)
+	fs.SetOutput(output)
+	if err != nil {
+		// The flag package prints the error's message on the first line,
+		// then the usage.
+		text := printed.String()
+		if !errors.Is(err, flag.ErrHelp) {
+			text = strings.TrimPrefix(text, err.Error()+"\n")
+		}
+		io.WriteString(output, text)
 		return nil, err
 	}
 	return positional, nil

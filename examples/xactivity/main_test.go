@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +21,7 @@ import (
 
 	"github.com/dghubble/oauth1"
 
+	"github.com/goodgo/xactivity/crc"
 	"github.com/goodgo/xactivity/internal/fixtures"
 	"github.com/goodgo/xactivity/webhook"
 )
@@ -281,4 +285,217 @@ func TestFakeXCommandRefusesRemoteAddr(t *testing.T) {
 			t.Errorf("fake-x --addr %s printed %q, want nothing", addr, stdout.String())
 		}
 	}
+}
+
+func TestExitStatus(t *testing.T) {
+	boom := errors.New("boom")
+	tests := []struct {
+		name    string
+		err     error
+		status  int
+		printed string
+	}{
+		{"success", nil, 0, ""},
+		{"help", flag.ErrHelp, 2, ""},
+		{"error", boom, 1, "xactivity: boom\n"},
+		{"printed as JSON", &reportedError{err: boom}, 1, ""},
+		{"wrapped printed error", fmt.Errorf("run: %w", &reportedError{err: boom}), 1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stderr strings.Builder
+			if got := exitStatus(tt.err, &stderr); got != tt.status {
+				t.Errorf("exit status = %d, want %d", got, tt.status)
+			}
+			if stderr.String() != tt.printed {
+				t.Errorf("printed %q, want %q", stderr.String(), tt.printed)
+			}
+		})
+	}
+}
+
+// TestJSONErrorPrintedOnce checks that with --json, in either position, an
+// error is one JSON document on stdout and nothing on stderr, also after
+// exitStatus.
+func TestJSONErrorPrintedOnce(t *testing.T) {
+	const missing = "missing environment variables: TWITTER__BEARER_TOKEN"
+	tests := []struct {
+		name    string
+		args    []string
+		message string // a part of the JSON error's message
+	}{
+		{"flag after command", []string{"webhooks", "list", "--json"}, missing},
+		{"flag before command", []string{"--json", "webhooks", "list"}, missing},
+		{"flag before subcommand", []string{"webhooks", "--json", "list"}, missing},
+		{"no subcommand", []string{"--json", "webhooks"}, "webhooks: give a subcommand"},
+		{"no subcommand, flag after", []string{"subscriptions", "--json"}, "subscriptions: give a subcommand"},
+		{"no URL", []string{"--json", "check-url"}, "check-url: give exactly one URL"},
+		{"unknown subcommand", []string{"--json", "subscriptions", "rename"}, `unknown subcommand "rename"`},
+		{"unknown command", []string{"--json", "hooks", "list"}, `unknown command "hooks"`},
+		{"invalid flag", []string{"webhooks", "list", "--nope", "--json"}, "flag provided but not defined: -nope"},
+		{"invalid flag before json", []string{"--json", "replay", "--from", "x", "--bad"}, "flag provided but not defined: -bad"},
+		{"json with value", []string{"--json=true", "webhooks", "list"}, missing},
+		{"single dash", []string{"-json", "webhooks", "list"}, missing},
+		{"missing credentials", []string{"subscriptions", "count", "--json"}, missing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runVars(t, nil, tt.args...)
+			if r.err == nil {
+				t.Fatal("command succeeded")
+			}
+			var doc jsonError
+			decodeJSON(t, r.stdout, &doc)
+			if !strings.Contains(doc.Error.Message, tt.message) {
+				t.Errorf("JSON error message %q does not contain %q", doc.Error.Message, tt.message)
+			}
+			var stderr strings.Builder
+			if status := exitStatus(r.err, &stderr); status != 1 {
+				t.Errorf("exit status = %d, want 1", status)
+			}
+			if strings.Contains(r.stderr+stderr.String(), doc.Error.Message) {
+				t.Errorf("stderr repeats the error %q:\n%s%s", doc.Error.Message, r.stderr, stderr.String())
+			}
+		})
+	}
+}
+
+func TestJSONFlagBeforeCommand(t *testing.T) {
+	x := startFakeX(t)
+	ep := startWebhook(t, x.app.ConsumerSecret)
+	mustRun(t, x.env, "webhooks", "create", "--insecure-url", ep.url("/hook"))
+
+	var list struct {
+		Webhooks []webhookView `json:"webhooks"`
+	}
+	decodeJSON(t, mustRun(t, x.env, "--json", "webhooks", "list"), &list)
+	if len(list.Webhooks) != 1 || list.Webhooks[0].URL != ep.url("/hook") {
+		t.Errorf("--json webhooks list = %+v, want the one webhook", list)
+	}
+	decodeJSON(t, mustRun(t, x.env, "webhooks", "--json", "list"), &list)
+	if len(list.Webhooks) != 1 {
+		t.Errorf("webhooks --json list = %+v, want the one webhook", list)
+	}
+	if text := mustRun(t, x.env, "--json=false", "webhooks", "list"); !strings.HasPrefix(text, "ID") {
+		t.Errorf("--json=false printed %q, want the text table", text)
+	}
+}
+
+// TestCommandErrorPrintedOnce checks that an error of a command is printed
+// once over stdout, stderr and exitStatus together.
+func TestCommandErrorPrintedOnce(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		message string
+	}{
+		{"undefined flag", []string{"crc", "--nope", "token"}, "flag provided but not defined: -nope"},
+		{"undefined flag of send", []string{"send", "--nope", "x.json"}, "flag provided but not defined: -nope"},
+		{"json after crc", []string{"crc", "--json", "--secret", "s", "token"}, "crc prints no JSON"},
+		{"json before crc", []string{"--json", "crc", "--secret", "s", "token"}, "crc prints no JSON"},
+		{"json after send", []string{"send", "--json", "x.json"}, "send prints no JSON"},
+		{"invalid flag value", []string{"check-url", "--timeout", "soon", "https://example.com/x"}, `invalid value "soon" for flag -timeout`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runVars(t, nil, tt.args...)
+			if r.err == nil {
+				t.Fatal("command succeeded")
+			}
+			var stderr strings.Builder
+			if status := exitStatus(r.err, &stderr); status != 1 {
+				t.Errorf("exit status = %d, want 1", status)
+			}
+			all := r.stdout + r.stderr + stderr.String()
+			if n := strings.Count(all, tt.message); n != 1 {
+				t.Errorf("%q printed %d times, want once:\n%s", tt.message, n, all)
+			}
+		})
+	}
+}
+
+func TestCheckURLFailureJSONOnly(t *testing.T) {
+	srv := httptest.NewServer(&crc.Handler{ConsumerSecret: testSecret})
+	defer srv.Close()
+	for _, args := range [][]string{
+		{"check-url", "--json", "--secret", testSecret, srv.URL + "/hook"},
+		{"--json", "check-url", "--secret", testSecret, srv.URL + "/hook"},
+	} {
+		r := runEnv(t, env{}, args...)
+		var report checkReport
+		decodeJSON(t, r.stdout, &report)
+		if report.OK || !report.CRCResponseOK {
+			t.Errorf("%v: ok %t, crcResponseOk %t; want false and true", args, report.OK, report.CRCResponseOK)
+		}
+		var stderr strings.Builder
+		if status := exitStatus(r.err, &stderr); status != 1 {
+			t.Errorf("%v: exit status = %d, want 1", args, status)
+		}
+		if r.stderr != "" || stderr.Len() != 0 {
+			t.Errorf("%v: stderr %q%q, want nothing besides the JSON report", args, r.stderr, stderr.String())
+		}
+	}
+}
+
+func TestExtractJSONFlag(t *testing.T) {
+	tests := []struct {
+		args          []string
+		rest          []string
+		asJSON, found bool
+	}{
+		{[]string{"webhooks", "list"}, []string{"webhooks", "list"}, false, false},
+		{[]string{"--json", "webhooks", "list"}, []string{"webhooks", "list"}, true, true},
+		{[]string{"webhooks", "-json", "list"}, []string{"webhooks", "list"}, true, true},
+		{[]string{"--json=false", "replay"}, []string{"replay"}, false, true},
+		{[]string{"--json", "--json=0", "replay"}, []string{"replay"}, false, true},
+		{[]string{"--json=maybe", "replay"}, []string{"--json=maybe", "replay"}, false, false},
+		{[]string{"subscriptions", "remove", "--", "--json"}, []string{"subscriptions", "remove", "--", "--json"}, false, false},
+		{[]string{"---json", "json"}, []string{"---json", "json"}, false, false},
+	}
+	for _, tt := range tests {
+		rest, asJSON, found := extractJSONFlag(tt.args)
+		if !slices.Equal(rest, tt.rest) || asJSON != tt.asJSON || found != tt.found {
+			t.Errorf("extractJSONFlag(%q) = %q, %t, %t; want %q, %t, %t", tt.args, rest, asJSON, found, tt.rest, tt.asJSON, tt.found)
+		}
+	}
+	if got := appendFlag([]string{"subscriptions", "remove", "--", "-1"}, "--json"); !slices.Equal(got, []string{"subscriptions", "remove", "--json", "--", "-1"}) {
+		t.Errorf("appendFlag put --json after the lone --: %q", got)
+	}
+}
+
+// FuzzExtractJSONFlag checks that extractJSONFlag only removes --json
+// flags before a lone "--", keeps the order of the other arguments, and
+// finds a flag whenever it removes one.
+func FuzzExtractJSONFlag(f *testing.F) {
+	f.Add("--json\x00webhooks\x00list")
+	f.Add("webhooks\x00-json=false\x00--\x00--json")
+	f.Add("--json=maybe\x00---json\x00json")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, joined string) {
+		args := strings.Split(joined, "\x00")
+		rest, _, found := extractJSONFlag(args)
+		if len(rest) > len(args) {
+			t.Fatalf("rest %q is longer than args %q", rest, args)
+		}
+		if found == (len(rest) == len(args)) {
+			t.Errorf("found = %t, but %d of %d arguments remain", found, len(rest), len(args))
+		}
+		// rest is args without the removed flags, in order.
+		i := 0
+		for _, arg := range args {
+			if i < len(rest) && rest[i] == arg {
+				i++
+			}
+		}
+		if i != len(rest) {
+			t.Errorf("rest %q is not a subsequence of args %q", rest, args)
+		}
+		end := slices.Index(rest, "--")
+		if end < 0 {
+			end = len(rest)
+		}
+		if again, _, foundAgain := extractJSONFlag(rest[:end]); foundAgain || !slices.Equal(again, rest[:end]) {
+			t.Errorf("rest %q still contains a --json flag before a lone --", rest)
+		}
+	})
 }

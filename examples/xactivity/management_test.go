@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -459,6 +460,9 @@ func TestSubscriptionsCommands(t *testing.T) {
 	if strings.Join(list.UserIDs, ",") != x.user.ID {
 		t.Errorf("users after remove = %q, want [%s]", list.UserIDs, x.user.ID)
 	}
+	if text := mustRun(t, x.env, "subscriptions", "list"); !strings.Contains(text, ": 1 subscribed user\n") {
+		t.Errorf("list output with one user does not say \"1 subscribed user\":\n%s", text)
+	}
 
 	r = runVars(t, x.env, "subscriptions", "remove", other.ID)
 	if !errors.Is(r.err, accountactivity.ErrSubscriptionNotFound) {
@@ -556,6 +560,12 @@ func TestReplayCommand(t *testing.T) {
 	text := mustRun(t, x.env, "replay", "--webhook", hookID, "--from", from.Format(time.RFC3339), "--to", to.Format(replayTimeLayout))
 	if !strings.Contains(text, "Replay job ") || !strings.Contains(text, " accepted") {
 		t.Errorf("replay output = %q", text)
+	}
+	fromMinute, toMinute := from.Truncate(time.Minute), to.Truncate(time.Minute)
+	window := fmt.Sprintf("from %s (%s) to %s (%s)", fromMinute.Format(time.RFC3339), fromMinute.Format(replayTimeLayout),
+		toMinute.Format(time.RFC3339), toMinute.Format(replayTimeLayout))
+	if !strings.Contains(text, window) {
+		t.Errorf("replay output lacks %q:\n%s", window, text)
 	}
 	x.fake.WaitReplays()
 }

@@ -52,11 +52,13 @@ type errorView struct {
 	Reasons []string `json:"reasons,omitempty"`
 }
 
-// fail returns err and, with --json, first prints it as a jsonError. The
+// fail returns err and, with --json, first prints it as a jsonError and
+// marks it as printed. An error that is already marked stays as it is. The
 // message of err never contains a secret: the management client and the
 // credential checks of this command never put one in an error.
 func (o output) fail(err error) error {
-	if err == nil || !*o.json || errors.Is(err, flag.ErrHelp) {
+	var reported *reportedError
+	if err == nil || !*o.json || errors.Is(err, flag.ErrHelp) || errors.As(err, &reported) {
 		return err
 	}
 	view := errorView{Message: err.Error()}
@@ -74,7 +76,17 @@ func (o output) fail(err error) error {
 		}
 	}
 	writeJSON(o.w, jsonError{Error: view})
-	return err
+	return &reportedError{err: err}
+}
+
+// resultError returns err, the failure of a command that printed its
+// result. With --json it marks err as printed, because the JSON document
+// states the result and stdout carries only that one document.
+func (o output) resultError(err error) error {
+	if err == nil || !*o.json {
+		return err
+	}
+	return &reportedError{err: err}
 }
 
 // writeJSON writes v as indented JSON, with < > & unescaped because the
@@ -151,4 +163,12 @@ func hintFor(err error) string {
 		return "nothing was sent to X"
 	}
 	return ""
+}
+
+// countNoun returns n followed by noun, with an "s" added unless n is 1.
+func countNoun(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -87,15 +87,17 @@ func (e env) replay(ctx context.Context, args []string) error {
 	}{
 		JobID:     job.JobID,
 		WebhookID: id,
-		From:      from.Format(time.RFC3339),
-		To:        to.Format(time.RFC3339),
+		// X receives whole minutes, so the view drops any seconds.
+		From: from.Truncate(time.Minute).Format(time.RFC3339),
+		To:   to.Truncate(time.Minute).Format(time.RFC3339),
 	}
 	if !job.CreatedAt.IsZero() {
 		view.CreatedAt = job.CreatedAt.UTC().Format(time.RFC3339)
 	}
 	return out.print(view, func(w io.Writer) {
-		fmt.Fprintf(w, "Replay job %s accepted: X delivers the events from %s to %s to webhook %s again,\n",
-			job.JobID, from.Format(replayTimeLayout), to.Format(replayTimeLayout), id)
+		fmt.Fprintf(w, "Replay job %s accepted for webhook %s.\n", job.JobID, id)
+		fmt.Fprintf(w, "X delivers the events from %s (%s) to %s (%s) again,\n",
+			view.From, from.Format(replayTimeLayout), view.To, to.Format(replayTimeLayout))
 		fmt.Fprintln(w, "then a replay_job_status event that reports Complete or Incomplete.")
 	})
 }

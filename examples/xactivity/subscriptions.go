@@ -102,7 +102,7 @@ func (e env) subscriptionsList(ctx context.Context, args []string) error {
 		view.UserIDs = []string{}
 	}
 	return out.print(view, func(w io.Writer) {
-		fmt.Fprintf(w, "Webhook %s %s: %d subscribed users\n", view.WebhookID, view.WebhookURL, len(view.UserIDs))
+		fmt.Fprintf(w, "Webhook %s %s: %s\n", view.WebhookID, view.WebhookURL, countNoun(len(view.UserIDs), "subscribed user"))
 		for _, u := range view.UserIDs {
 			fmt.Fprintln(w, u)
 		}

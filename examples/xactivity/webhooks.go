@@ -143,7 +143,7 @@ func (e env) webhooksValidate(ctx context.Context, args []string) error {
 		}
 	})
 	if err == nil && !v.Valid && !v.Attempted {
-		return fmt.Errorf("%s: webhook %s failed X's CRC check: run `xactivity check-url URL` on its URL to see why", name, id)
+		return out.resultError(fmt.Errorf("%s: webhook %s failed X's CRC check: run `xactivity check-url URL` on its URL to see why", name, id))
 	}
 	return err
 }
