@@ -6,10 +6,15 @@
 // Each delivery is a one-DM Account Activity body with a fresh event id, so
 // every request stores a new inbox row.
 //
+// With --pid, it also samples the resident memory of that process (the
+// service) from /proc/PID/status during the run, and reports it at every
+// --mem-step deliveries and at its peak.
+//
 // Usage:
 //
 //	loadgen --url http://127.0.0.1:5000/api/v1/mkt-x/webhooks/twitter \
-//	        --secret CONSUMER_SECRET [--concurrency 64] [--requests 50000]
+//	        --secret CONSUMER_SECRET [--concurrency 64] [--requests 50000] \
+//	        [--pid SERVICE_PID [--mem-step 50000] [--mem-after 30s]]
 package main
 
 import (
@@ -48,6 +53,10 @@ type options struct {
 	forUserID   string
 	firstID     int64
 	probeOnly   time.Duration
+	pid         int
+	memInterval time.Duration
+	memStep     int64
+	memAfter    time.Duration
 }
 
 // result holds the measurements of one run.
@@ -57,6 +66,8 @@ type result struct {
 	crc       []time.Duration
 	failures  int64
 	status    map[int]int
+	memory    []memSample // of the process --pid names
+	memErr    error       // the error that stopped memory sampling early, if any
 }
 
 func run(args []string, getenv func(string) string, out io.Writer) error {
@@ -70,6 +81,10 @@ func run(args []string, getenv func(string) string, out io.Writer) error {
 	fs.StringVar(&o.forUserID, "for-user-id", "1470000000000000001", "for_user_id of the deliveries")
 	fs.Int64Var(&o.firstID, "first-id", time.Now().UnixNano()/1000, "first DM event id; later ones count up")
 	fs.DurationVar(&o.probeOnly, "probe-only", 0, "send only CRC probes for this `duration`, from a process of its own so that the load generator's CPU use does not delay them")
+	fs.IntVar(&o.pid, "pid", 0, "process id of the service whose memory (VmRSS, VmHWM) to sample during the run; 0 samples none")
+	fs.DurationVar(&o.memInterval, "mem-interval", 100*time.Millisecond, "time between memory samples")
+	fs.Int64Var(&o.memStep, "mem-step", 0, "report memory each time this many more deliveries were answered (default a quarter of --requests)")
+	fs.DurationVar(&o.memAfter, "mem-after", 0, "keep sampling memory for this `duration` after the last delivery")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,6 +93,9 @@ func run(args []string, getenv func(string) string, out io.Writer) error {
 	}
 	if o.concurrency < 1 || o.requests < 1 {
 		return errors.New("--concurrency and --requests must be at least 1")
+	}
+	if o.pid < 0 || o.memInterval <= 0 || o.memAfter < 0 {
+		return errors.New("--pid and --mem-after must not be negative, and --mem-interval must be positive")
 	}
 	if o.probeOnly > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), o.probeOnly)
@@ -90,6 +108,9 @@ func run(args []string, getenv func(string) string, out io.Writer) error {
 	report(out, o, res)
 	if res.failures > 0 {
 		return fmt.Errorf("%d deliveries did not get a 200 response", res.failures)
+	}
+	if res.memErr != nil {
+		return res.memErr
 	}
 	return nil
 }
@@ -110,6 +131,7 @@ func load(ctx context.Context, o options) result {
 	var (
 		next      atomic.Int64
 		remaining atomic.Int64
+		answered  atomic.Int64
 		failures  atomic.Int64
 		mu        sync.Mutex
 		status    = map[int]int{}
@@ -123,6 +145,22 @@ func load(ctx context.Context, o options) result {
 	go func() { crcDone <- probe(probeCtx, client, o) }()
 
 	start := time.Now()
+	memCtx, stopMemory := context.WithCancel(ctx)
+	defer stopMemory()
+	type memResult struct {
+		samples []memSample
+		err     error
+	}
+	memDone := make(chan memResult, 1)
+	if o.pid > 0 {
+		go func() {
+			samples, err := sampleMemory(memCtx, o.pid, o.memInterval, start, &answered)
+			memDone <- memResult{samples, err}
+		}()
+	} else {
+		memDone <- memResult{}
+	}
+
 	var wg sync.WaitGroup
 	for c := range o.concurrency {
 		wg.Add(1)
@@ -142,6 +180,7 @@ func load(ctx context.Context, o options) result {
 					code = resp.StatusCode
 				}
 				latencies[c] = append(latencies[c], time.Since(t0))
+				answered.Add(1)
 				if code != http.StatusOK {
 					failures.Add(1)
 				}
@@ -154,7 +193,17 @@ func load(ctx context.Context, o options) result {
 	wg.Wait()
 	elapsed := time.Since(start)
 	stopProbe()
-	return result{elapsed: elapsed, latencies: slices.Concat(latencies...), crc: <-crcDone, failures: failures.Load(), status: status}
+	res := result{elapsed: elapsed, latencies: slices.Concat(latencies...), crc: <-crcDone, failures: failures.Load(), status: status}
+	if o.pid > 0 && o.memAfter > 0 {
+		select {
+		case <-time.After(o.memAfter):
+		case <-ctx.Done():
+		}
+	}
+	stopMemory()
+	mem := <-memDone
+	res.memory, res.memErr = mem.samples, mem.err
+	return res
 }
 
 // probe sends CRC checks until ctx ends and returns their latencies.
@@ -201,6 +250,7 @@ func report(out io.Writer, o options, r result) {
 		fmt.Fprintf(out, "CRC probe:  %d answers, p50 %s  p99 %s  max %s\n",
 			len(r.crc), ms(percentile(r.crc, 0.50)), ms(percentile(r.crc, 0.99)), ms(percentile(r.crc, 1)))
 	}
+	reportMemory(out, o, r)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", d.Seconds()*1000) }
