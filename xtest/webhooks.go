@@ -228,6 +228,11 @@ func (st *webhookState) checkURL(raw string) *typedProblem {
 func (st *webhookState) checkNewWebhook(appID, rawURL string) *typedProblem {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	return st.newWebhookProblem(appID, rawURL)
+}
+
+// newWebhookProblem is checkNewWebhook for a caller that holds st.mu.
+func (st *webhookState) newWebhookProblem(appID, rawURL string) *typedProblem {
 	n := 0
 	for _, h := range st.hooks {
 		if h.AppID != appID {
@@ -251,11 +256,13 @@ func (st *webhookState) checkNewWebhook(appID, rawURL string) *typedProblem {
 // create stores a valid webhook, checking the limits again because another
 // request may have registered one during the CRC check.
 func (st *webhookState) create(appID, rawURL string, now time.Time) (v2Webhook, *typedProblem) {
-	if p := st.checkNewWebhook(appID, rawURL); p != nil {
-		return v2Webhook{}, p
-	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	// The check and the insert hold the lock together, so two concurrent
+	// requests for one URL cannot both register it.
+	if p := st.newWebhookProblem(appID, rawURL); p != nil {
+		return v2Webhook{}, p
+	}
 	return renderWebhook(st.insert(appID, "", rawURL, now)), nil
 }
 
