@@ -90,7 +90,7 @@ func accountLimits(s Settings) []store.SendLimit {
 // the account with the given id. The prefix keeps it apart from other
 // quotas of the same account, which may have other limits.
 func sendQuotaKey(accountID string) string {
-	return "dm:" + accountID
+	return store.AccountSendKey(accountID)
 }
 
 // reserve records a send for the account at now in the store when the
