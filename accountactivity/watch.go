@@ -203,18 +203,16 @@ func (w *Watcher) Poll(ctx context.Context) WebhookStatus {
 // returns the stored status.
 func (w *Watcher) record(prev WebhookStatus, states ...WebhookStatus) WebhookStatus {
 	now := w.Client.now().UTC()
+	for i := range states {
+		states[i].CheckedAt = now
+	}
 	last := states[len(states)-1]
-	last.CheckedAt = now
 	w.mu.Lock()
 	w.status = last
 	w.mu.Unlock()
+
 	from := prev.Health
-	for i, st := range states {
-		if i == len(states)-1 {
-			st = last
-		} else {
-			st.CheckedAt = now
-		}
+	for _, st := range states {
 		if from != st.Health && w.OnChange != nil {
 			w.OnChange(HealthChange{From: from, To: st.Health, Status: st})
 		}

@@ -72,7 +72,7 @@ func (r *watchRig) record(c accountactivity.HealthChange) {
 }
 
 // transitions returns the recorded changes as "from>to" strings and
-// forgets them.
+// clears the record.
 func (r *watchRig) transitions() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()

@@ -15,7 +15,7 @@ import (
 func TestConcurrentCreateOfOneURL(t *testing.T) {
 	f := newHookFixture(t)
 	const creates = 2
-	// The receiver answers no CRC check until every create's check has
+	// The receiver responds to no CRC check until every create's check has
 	// arrived, so all creates pass the duplicate check made before the
 	// CRC check, and only the check made when storing can reject one.
 	var arrived sync.WaitGroup

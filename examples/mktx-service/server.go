@@ -205,7 +205,7 @@ func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The webhook's health is shown but does not make the service unready:
-	// a replica taken out of rotation could not answer X's CRC checks,
+	// a replica taken out of rotation could not respond to X's CRC checks,
 	// which would keep the webhook invalid.
 	writeData(w, http.StatusOK, map[string]any{"status": "ready", "database": "ok", "webhook": s.webhookStatus()})
 }

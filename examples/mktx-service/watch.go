@@ -25,7 +25,7 @@ const healthNotConfigured = "not_configured"
 
 // newWebhookWatcher returns the watcher of the webhook registered for
 // TWITTER__WEBHOOK_URL, or nil when webhook management is not configured.
-// The watcher asks X for a new CRC check whenever X marks the webhook
+// The watcher requests a new CRC check whenever X marks the webhook
 // invalid, and logs every change of its state.
 func (s *server) newWebhookWatcher() (*accountactivity.Watcher, error) {
 	if !s.webhookManagementConfigured() {
