@@ -39,7 +39,6 @@ type metrics struct {
 // in one process (as in tests) do not collide.
 func newMetrics() *metrics {
 	r := prometheus.NewRegistry()
-	f := func(c prometheus.Collector) { r.MustRegister(c) }
 	m := &metrics{registry: r}
 	m.deliveriesReceived = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "mktx_webhook_deliveries_received_total",
@@ -90,15 +89,13 @@ func newMetrics() *metrics {
 		Name: "mktx_webhook_health",
 		Help: "1 for the webhook's current state as the watcher found it, 0 for the others.",
 	}, []string{"state"})
-	for _, c := range []prometheus.Collector{
+	r.MustRegister(
 		m.deliveriesReceived, m.deliveriesRejected, m.eventsStored, m.eventsDuplicate,
 		m.crcResponses, m.eventsProcessed, m.processingLag, m.dmsSent, m.dmsFailed,
 		m.xRequests, m.rateLimitWaits, m.webhookHealth,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-	} {
-		f(c)
-	}
+	)
 	m.campaigns = newCampaignMetrics(r)
 	return m
 }
